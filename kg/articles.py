@@ -1,0 +1,146 @@
+"""Articles from disk or stdin: .txt / .md / .html → Article(id, path, text, sha)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Errors, KGError
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
+
+# Magic numbers of formats people drop into article folders by mistake.
+_MAGIC = {
+    b"%PDF": "PDF",
+    b"\x89PNG": "PNG image",
+    b"\xff\xd8\xff": "JPEG image",
+    b"GIF8": "GIF image",
+    b"PK\x03\x04": "ZIP/Office document",
+    b"\x7fELF": "executable",
+    b"\x1f\x8b": "gzip archive",
+}
+_SNIFF = 8192
+
+
+@dataclass(frozen=True)
+class Article:
+    """One source document."""
+
+    id: str  # stable: the content hash prefix
+    path: str  # file name as given, or "<stdin>"
+    text: str
+    sha: str  # SHA-256 of the text
+
+    @classmethod
+    def from_text(cls, text: str, path: str = "<stdin>") -> Article:
+        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return cls(id=sha[:16], path=path, text=text, sha=sha)
+
+
+def _decode(data: bytes, path: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return text
+
+
+def _check_binary(head: bytes, path: str) -> None:
+    for magic, kind in _MAGIC.items():
+        if head.startswith(magic):
+            raise KGError(Errors.E003.format(path=path, kind=kind))
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise KGError(Errors.E003.format(path=path, kind="NUL bytes"))
+
+
+def html_to_text(html: str) -> str:
+    """The main text of an HTML page (trafilatura drops scripts, styles, navigation, boilerplate)."""
+    import trafilatura
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_recall=True)
+    if not text:
+        # Very short pages fall below trafilatura's thresholds: take the bare text of the body.
+        text = trafilatura.html2txt(html) or ""
+    return text
+
+
+_MD_MARKUP = re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+)|!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)|[*_`]{1,3}", re.M)
+
+
+def markdown_to_text(md: str) -> str:
+    """Markdown markup off, text kept (links keep their words)."""
+    return _MD_MARKUP.sub(lambda m: m.group(2) or "", md)
+
+
+def read_article(path: Path, display: str | None = None) -> Article:
+    """Read one file as an article; raise KGError with a one-line reason when it is not one."""
+    name = display or str(path)
+    if not path.exists():
+        raise KGError(Errors.E001.format(path=name))
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise KGError(Errors.E004.format(path=name, ext=suffix or "(none)"))
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_SNIFF)
+            _check_binary(head, name)
+            data = head + f.read()
+    except OSError as e:
+        raise KGError(Errors.E022.format(path=name, reason=e.strerror or e)) from None
+    text = _decode(data, name)
+    if suffix in HTML_SUFFIXES:
+        text = html_to_text(text)
+        if not text.strip():
+            raise KGError(Errors.E007.format(path=name))
+    elif suffix in {".md", ".markdown"}:
+        text = markdown_to_text(text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise KGError(Errors.E002.format(path=name))
+    return Article.from_text(text, path=name)
+
+
+def find_files(paths: Iterable[str]) -> list[Path]:
+    """Expand folders into their article files (sorted, recursive); '-' stays as stdin."""
+    out: list[Path] = []
+    for p in paths:
+        if p == "-":
+            out.append(Path("-"))
+            continue
+        path = Path(p)
+        if path.is_dir():
+            files = sorted(f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
+            if not files:
+                raise KGError(Errors.E005.format(path=p))
+            out.extend(files)
+        elif path.exists():
+            out.append(path)
+        else:
+            raise KGError(Errors.E001.format(path=p))
+    return out
+
+
+def read_articles(paths: Iterable[str], stdin=None) -> Iterator[Article]:
+    """Yield articles lazily, one file at a time (a corpus is never held in memory)."""
+    for path in find_files(paths):
+        if str(path) == "-":
+            data = (stdin or sys.stdin.buffer).read()
+            _check_binary(data[:_SNIFF], "<stdin>")
+            text = _decode(data, "<stdin>")
+            if not text.strip():
+                raise KGError(Errors.E002.format(path="<stdin>"))
+            yield Article.from_text(text.replace("\r\n", "\n"), "<stdin>")
+        else:
+            yield read_article(path)

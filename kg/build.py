@@ -1,0 +1,139 @@
+"""The main job: articles → spaCy → entities and facts → triples in the store → graph.ttl + graph.html."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .articles import Article, read_articles
+from .errors import Errors, KGError
+from .mapping import document_triples, entity_iri
+from .ontology import load_ontology
+from .resolve import Entity, Fact, Resolver
+from .store import KGStore
+
+BATCH_SIZE = 32
+
+
+@dataclass
+class Summary:
+    documents: int = 0
+    skipped: int = 0
+    words: int = 0
+    triples: int = 0
+    entities: Counter = field(default_factory=Counter)
+    relations: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    outputs: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"documents: {self.documents} built, {self.skipped} unchanged (skipped)",
+            "entities: " + (", ".join(f"{k} {v}" for k, v in self.entities.most_common()) or "none"),
+            "relations: " + (", ".join(f"{k} {v}" for k, v in self.relations.most_common()) or "none"),
+            f"triples added: {self.triples}; words: {self.words}; seconds: {self.seconds:.1f}"
+            + (f" ({self.words / self.seconds:,.0f} words/s)" if self.seconds > 0 else ""),
+        ]
+        out.extend(f"wrote {p}" for p in self.outputs)
+        return out
+
+
+def extract(
+    articles: Iterable[Article], model: str | None = None, batch_size: int = BATCH_SIZE, workers: int = 1
+) -> Iterator[tuple[Article, dict[str, Entity], list[Fact]]]:
+    """Parse and resolve articles lazily (a corpus is never held in memory)."""
+    from .nlp.pipeline import load_pipeline
+
+    nlp = load_pipeline(model)
+    resolver = Resolver()
+    pairs = ((a.text, a) for a in articles)
+    for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=workers):
+        ents, facts = resolver.resolve(doc)
+        yield article, ents, facts
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "wb"):
+    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise KGError(Errors.E022.format(path=path, reason=e.strerror or e)) from None
+    try:
+        with os.fdopen(fd, mode) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(e, OSError):
+            raise KGError(Errors.E022.format(path=path, reason=e.strerror or e)) from None
+        raise
+
+
+def build_into(store: KGStore, articles: Iterable[Article], model: str | None = None, workers: int = 1, progress=None) -> Summary:
+    """Extract articles and add their triples to an open store; unchanged articles are skipped."""
+    ont = load_ontology()
+    summary = Summary()
+    t0 = time.perf_counter()
+    if not store.has_ontology():
+        # The graph describes itself: relation labels and class hierarchy are queryable next to the facts.
+        summary.triples += store.add_triples(ont.graph)
+
+    def fresh():
+        for a in articles:
+            if store.has_article(a.sha):
+                summary.skipped += 1
+                continue
+            yield a
+
+    for article, ents, facts in extract(fresh(), model=model, workers=workers):
+        labels = store.labels(entity_iri(k) for k in ents)
+        triples = document_triples(article, ents, facts, ont, labels)
+        summary.triples += store.add_triples(triples)
+        summary.documents += 1
+        summary.words += len(article.text.split())
+        summary.entities.update(ont.top_class(e.cls) for e in ents.values())
+        summary.relations.update(f.relation for f in facts)
+        if progress is not None:
+            progress(article)
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def write_outputs(store: KGStore, out: str | os.PathLike, html: bool = True) -> list[str]:
+    """graph.ttl and graph.html in the output folder, each written atomically."""
+    from .export import export
+    from .render import render_html
+
+    out = Path(out)
+    written = []
+    with atomic_write(out / "graph.ttl") as f:
+        export(store, "turtle", f)
+    written.append(str(out / "graph.ttl"))
+    if html:
+        page = render_html(store)
+        with atomic_write(out / "graph.html") as f:
+            f.write(page.encode("utf-8"))
+        written.append(str(out / "graph.html"))
+    return written
+
+
+def build(paths: Iterable[str], out: str | os.PathLike, model: str | None = None, workers: int = 1, html: bool = True, progress=None) -> Summary:
+    """Build articles (files, folders or '-') into the graph in `out` and write its outputs."""
+    articles = read_articles(paths)
+    with KGStore.for_writing(out) as store:
+        summary = build_into(store, articles, model=model, workers=workers, progress=progress)
+        summary.outputs = write_outputs(store, out, html=html)
+    return summary

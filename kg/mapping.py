@@ -1,0 +1,133 @@
+"""Entities and facts → RDF triples against the ontology, each fact with PROV-O provenance.
+
+Design: every fact is a direct triple (`entity kg:relation entity-or-literal`) *and* a
+`kg:Assertion` node (an `rdf:Statement` with an IRI, never a blank node) that records where it
+came from: the article, the sentence and its offsets, the pattern, a confidence, a status
+(asserted / planned), qualifiers (date, amount, quantity) and who the article attributes it to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
+
+from .articles import Article
+from .ontology import ID, KG, PROV, SCHEMA, Ontology
+from .resolve import Entity, Fact
+
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
+_MAX_SLUG = 80
+# Characters that are not allowed (or not wise) in an IRI even when percent-encoding is skipped.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_MONEY = re.compile(r"(?P<cur>[$€£¥]|US\$|USD|EUR|GBP)?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<mult>thousand|million|billion|trillion|[mbk]n?)?", re.I)
+_MULT = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "b": 1e9, "bn": 1e9, "trillion": 1e12}
+_CUR = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP", "¥": "JPY"}
+
+
+def slug(text: str) -> str:
+    """A readable, IRI-safe slug; long or non-Latin names get a hash suffix so they stay unique."""
+    t = unicodedata.normalize("NFKD", text)
+    ascii_ = t.encode("ascii", "ignore").decode().lower()
+    s = re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-")
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+    if not s:
+        return digest
+    if len(s) > _MAX_SLUG or ascii_ != t.lower():
+        s = s[:_MAX_SLUG].rstrip("-") + "-" + digest
+    return s
+
+
+def entity_iri(key: str) -> URIRef:
+    top, name = key.split("/", 1)
+    return ID[f"{top.lower()}/{slug(name)}"]
+
+
+def article_iri(article: Article) -> URIRef:
+    return ID[f"article/{article.sha[:16]}"]
+
+
+def clean_literal(text: str) -> str:
+    """Control characters and bidi overrides out; text otherwise kept as written."""
+    return _CONTROL.sub(" ", text)
+
+
+def _money(label: str) -> Iterator[tuple[URIRef, Literal]]:
+    m = _MONEY.search(label)
+    if not m:
+        return
+    try:
+        value = float(m.group("num").replace(",", "")) * _MULT.get((m.group("mult") or "").lower(), 1)
+    except ValueError:
+        return
+    yield KG.value, Literal(str(round(value, 2)), datatype=XSD.decimal)
+    cur = _CUR.get((m.group("cur") or "").lower())
+    if cur:
+        yield KG.currency, Literal(cur)
+
+
+def article_triples(article: Article) -> Iterator[Triple]:
+    a = article_iri(article)
+    yield a, RDF.type, KG.NewsArticle
+    yield a, RDFS.label, Literal(clean_literal(article.path.rsplit("/", 1)[-1]))
+    yield a, KG.fileName, Literal(clean_literal(article.path))
+    yield a, KG.contentHash, Literal(article.sha)
+    first = next((line for line in article.text.splitlines() if line.strip()), "")[:200]
+    yield a, SCHEMA.headline, Literal(clean_literal(first.strip()))
+
+
+def entity_triples(ent: Entity, ont: Ontology, article: Article, labels: dict[URIRef, str]) -> Iterator[Triple]:
+    """Type, one rdfs:label (the first one the store saw), one skos:altLabel per surface form."""
+    s = entity_iri(ent.key)
+    yield s, RDF.type, ont.classes[ent.cls].iri
+    label = labels.get(s)
+    if label is None:
+        label = labels[s] = clean_literal(ent.label)
+        yield s, RDFS.label, Literal(label)
+    for alias in sorted(ent.aliases | {ent.label}):
+        alias = clean_literal(alias)
+        if alias != label:
+            yield s, SKOS.altLabel, Literal(alias)
+    yield s, KG.mentionedIn, article_iri(article)
+    if ent.cls == "MonetaryAmount":
+        yield from ((s, p, o) for p, o in _money(ent.label))
+
+
+def fact_triples(fact: Fact, ont: Ontology, article: Article) -> Iterator[Triple]:
+    s = entity_iri(fact.head)
+    p = ont.relations[fact.relation].iri
+    o = entity_iri(fact.tail) if fact.tail else Literal(clean_literal(fact.literal or ""))
+    yield s, p, o
+    ident = "|".join([article.sha, fact.head, fact.relation, fact.tail or "", fact.literal or "", str(fact.start)])
+    a = ID[f"assertion/{hashlib.sha1(ident.encode('utf-8')).hexdigest()[:20]}"]
+    yield a, RDF.type, KG.Assertion
+    yield a, RDF.subject, s
+    yield a, RDF.predicate, p
+    yield a, RDF.object, o
+    yield a, PROV.wasDerivedFrom, article_iri(article)
+    yield a, KG.sentence, Literal(clean_literal(fact.sentence))
+    yield a, KG.startChar, Literal(fact.start)
+    yield a, KG.endChar, Literal(fact.end)
+    yield a, KG.pattern, Literal(fact.pattern)
+    yield a, KG.confidence, Literal(f"{max(0.0, min(1.0, fact.confidence)):.3f}", datatype=XSD.decimal)
+    yield a, KG.status, Literal(fact.status)
+    for key, value in sorted(fact.qualifiers.items()):
+        yield a, KG[key], Literal(clean_literal(value))
+    if fact.attributed_to:
+        yield a, PROV.wasAttributedTo, entity_iri(fact.attributed_to)
+
+
+def document_triples(
+    article: Article, ents: dict[str, Entity], facts: list[Fact], ont: Ontology, labels: dict[URIRef, str] | None = None
+) -> list[Triple]:
+    """All triples for one article. `labels` holds the rdfs:label already in the store per IRI."""
+    labels = {} if labels is None else labels
+    out = list(article_triples(article))
+    for ent in ents.values():
+        out.extend(entity_triples(ent, ont, article, labels))
+    for fact in facts:
+        out.extend(fact_triples(fact, ont, article))
+    return out

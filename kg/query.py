@@ -1,0 +1,89 @@
+"""SPARQL over the graph, with the project's prefixes predeclared; read-only unless asked."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import Errors, KGError
+from .store import PREFIXES, KGStore
+
+_UPDATE = re.compile(r"^\s*(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.I | re.M)
+_PROLOGUE = re.compile(r"^\s*((PREFIX|BASE)\s+[^\n]*\n|#[^\n]*\n|\s+)*", re.I)
+
+
+def read_query(text_or_path: str) -> str:
+    """The query text itself, or the contents of a .rq/.sparql file."""
+    if text_or_path.endswith((".rq", ".sparql")) or (len(text_or_path) < 4096 and "\n" not in text_or_path and Path(text_or_path).is_file()):
+        p = Path(text_or_path)
+        if not p.is_file():
+            raise KGError(Errors.E001.format(path=text_or_path))
+        return p.read_text(encoding="utf-8")
+    return text_or_path
+
+
+def is_update(query: str) -> bool:
+    body = _PROLOGUE.sub("", query, count=1)
+    return bool(_UPDATE.match(body))
+
+
+def _term(t) -> str:
+    if t is None:
+        return ""
+    return t.value if hasattr(t, "value") else str(t)
+
+
+def run_query(store: KGStore, query: str, update: bool = False):
+    """Run SPARQL on the store. Returns (variables, rows) for SELECT, a bool for ASK, triples for CONSTRUCT."""
+    if is_update(query):
+        if not update:
+            raise KGError(Errors.E031)
+        try:
+            store.ox.update(query, prefixes=PREFIXES)
+        except SyntaxError as e:
+            raise KGError(Errors.E030.format(reason=str(e).splitlines()[0])) from None
+        return None
+    try:
+        result = store.ox.query(query, prefixes=PREFIXES)
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows = [[_term(sol[v]) for v in variables] for sol in result]
+            return variables, rows
+        if isinstance(result, ox.QueryBoolean):
+            return bool(result)
+        return list(result)
+    except SyntaxError as e:
+        raise KGError(Errors.E030.format(reason=" ".join(str(e).split()))) from None
+    except OSError as e:
+        raise KGError(Errors.E034.format(reason=str(e).splitlines()[0])) from None
+
+
+def format_result(result, fmt: str = "table") -> str:
+    if result is None:
+        return "update applied"
+    if isinstance(result, bool):
+        return json.dumps(result) if fmt == "json" else ("yes" if result else "no")
+    if isinstance(result, list):  # CONSTRUCT / DESCRIBE triples
+        return "".join(f"{t} .\n" for t in result)
+    variables, rows = result
+    if fmt == "json":
+        return json.dumps([dict(zip(variables, r)) for r in rows], ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(variables)
+        w.writerows(rows)
+        return buf.getvalue().rstrip("\n")
+    if fmt != "table":
+        raise KGError(Errors.E033.format(fmt=fmt, choices="table, csv, json"))
+    cells = [[c.replace("\n", " ") for c in r] for r in rows]
+    widths = [min(60, max([len(v)] + [len(r[i]) for r in cells])) for i, v in enumerate(variables)]
+    line = lambda vals: "  ".join(v[:60].ljust(w) for v, w in zip(vals, widths)).rstrip()
+    out = [line(variables), line(["-" * w for w in widths])] + [line(r) for r in cells]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)

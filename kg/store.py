@@ -1,0 +1,173 @@
+"""Where the graph lives: an rdflib Graph over Oxigraph on disk (default), in memory, or a Turtle file."""
+
+from __future__ import annotations
+
+import fcntl
+import gc
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+from oxrdflib import OxigraphStore
+from oxrdflib._converter import from_ox, to_ox
+from rdflib import RDFS, Graph, Literal, URIRef
+
+from .errors import Errors, KGError
+from .ontology import ID, KG, PROV, SCHEMA
+
+STORE_DIR = "store"
+_XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
+LOCK_FILE = ".kg.lock"
+PREFIXES = {
+    "kg": str(KG),
+    "id": str(ID),
+    "schema": str(SCHEMA),
+    "prov": str(PROV),
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": str(RDFS),
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "org": "http://www.w3.org/ns/org#",
+    "wd": "http://www.wikidata.org/entity/",
+}
+
+
+class KGStore:
+    """One graph, opened by location. The rdflib `graph` is the API; `ox` is the fast path."""
+
+    def __init__(self, ox_store: ox.Store, location: str, lock_fd: int | None = None):
+        self.ox = ox_store
+        self.location = location
+        self._lock_fd = lock_fd
+        self.graph = Graph(store=OxigraphStore(store=ox_store))
+        for p, ns in PREFIXES.items():
+            self.graph.bind(p, ns, override=True)
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def memory(cls) -> KGStore:
+        return cls(ox.Store(), "<memory>")
+
+    @classmethod
+    def for_writing(cls, out: str | os.PathLike) -> KGStore:
+        """Open (or create) the on-disk store in an output folder, holding its write lock."""
+        out = Path(out)
+        if out.exists() and not out.is_dir():
+            raise KGError(Errors.E021.format(path=out))
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            fd = os.open(out / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise KGError(Errors.E022.format(path=out, reason=e.strerror or e)) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise KGError(Errors.E023.format(path=out)) from None
+        try:
+            store = ox.Store(str(out / STORE_DIR))
+        except OSError as e:
+            os.close(fd)
+            raise KGError(Errors.E024.format(path=out / STORE_DIR, reason=str(e).splitlines()[0])) from None
+        return cls(store, str(out), fd)
+
+    @classmethod
+    def for_reading(cls, location: str | os.PathLike) -> KGStore:
+        """An output folder (its store, read-only so a running build is not disturbed) or an RDF file."""
+        path = Path(location)
+        if path.is_dir():
+            if not (path / STORE_DIR).is_dir():
+                ttl = path / "graph.ttl"
+                if ttl.is_file():
+                    return cls._from_file(ttl)
+                raise KGError(Errors.E020.format(path=path))
+            try:
+                return cls(ox.Store.read_only(str(path / STORE_DIR)), str(path))
+            except OSError as e:
+                raise KGError(Errors.E024.format(path=path / STORE_DIR, reason=str(e).splitlines()[0])) from None
+        if path.is_file():
+            return cls._from_file(path)
+        raise KGError(Errors.E020.format(path=path))
+
+    @classmethod
+    def _from_file(cls, path: Path) -> KGStore:
+        store = ox.Store()
+        fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) or ox.RdfFormat.TURTLE
+        try:
+            if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+                store.bulk_load(path=str(path), format=fmt)
+            else:
+                store.bulk_load(path=str(path), format=fmt, to_graph=ox.DefaultGraph())
+        except (SyntaxError, ValueError, OSError) as e:
+            raise KGError(Errors.E024.format(path=path, reason=str(e).splitlines()[0])) from None
+        return cls(store, str(path))
+
+    def close(self) -> None:
+        if self.ox is None:
+            return
+        if self._lock_fd is not None:
+            self.ox.flush()
+        # Dropping the last reference closes Oxigraph's files (and its own lock) right away.
+        self.graph = None
+        self.ox = None
+        gc.collect()  # rdflib's Graph/namespace-manager cycle holds the store until collected
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> KGStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ writing
+    def add_triples(self, triples: Iterable[tuple]) -> int:
+        """Add triples to the default graph in one transaction."""
+        quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph()) for s, p, o in triples]
+        self.ox.extend(quads)
+        return len(quads)
+
+    # ------------------------------------------------------------------ reading
+    def has_article(self, sha: str) -> bool:
+        lit = ox.Literal(sha)
+        return any(True for _ in self.ox.quads_for_pattern(None, to_ox(KG.contentHash), lit, None))
+
+    def has_ontology(self) -> bool:
+        onto = ox.NamedNode(str(KG).rstrip("#"))
+        return any(True for _ in self.ox.quads_for_pattern(onto, None, None, None))
+
+    def labels(self, iris: Iterable[URIRef]) -> dict[URIRef, str]:
+        out = {}
+        p = to_ox(RDFS.label)
+        for iri in iris:
+            for q in self.ox.quads_for_pattern(to_ox(iri), p, None, None):
+                out[iri] = q.object.value
+                break
+        return out
+
+    def __len__(self) -> int:
+        return len(self.ox)
+
+    def triples(self):
+        for q in self.ox.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+            o = q.object
+            if isinstance(o, ox.Literal) and o.datatype == _XSD_STRING:
+                o = Literal(o.value)  # RDF 1.1: the same term; rdflib compares them as different
+            else:
+                o = from_ox(o)
+            yield from_ox(q.subject), from_ox(q.predicate), o
+
+    def to_rdflib(self) -> Graph:
+        """A plain in-memory rdflib Graph copy (for pySHACL and other rdflib tools)."""
+        g = Graph()
+        for p, ns in PREFIXES.items():
+            g.bind(p, ns, override=True)
+        for t in self.triples():
+            g.add(t)
+        return g
+
+

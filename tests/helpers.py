@@ -1,0 +1,41 @@
+"""Build spaCy Docs by hand (words, heads, deps, tags, entities) so patterns are tested without a model."""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc, Span
+import spacy
+
+_VOCAB = spacy.blank("en").vocab  # English lexical attributes (LOWER, LIKE_NUM) without a model
+
+
+def make_doc(rows: list[tuple], ents: list[tuple[int, int, str]] = ()) -> Doc:
+    """rows: (word, head index, dep, tag, pos, lemma); ents: (start, end, label) token spans."""
+    words = [r[0] for r in rows]
+    doc = Doc(
+        _VOCAB,
+        words=words,
+        heads=[r[1] for r in rows],
+        deps=[r[2] for r in rows],
+        tags=[r[3] for r in rows],
+        pos=[r[4] for r in rows],
+        lemmas=[r[5] for r in rows],
+        sent_starts=[True] + [False] * (len(words) - 1),
+    )
+    doc.ents = [Span(doc, s, e, label=label) for s, e, label in ents]
+    return doc
+
+
+def relations(doc: Doc) -> set[tuple[str, str, str]]:
+    """Run the pattern component on a hand-made Doc; (head text, relation, tail text or literal)."""
+    from kg.nlp.relations import RelationExtractor
+
+    class _NLP:
+        vocab = doc.vocab
+
+    ext = RelationExtractor(_NLP(), "kg_relations")
+    ext(doc)
+    out = set()
+    for m in doc._.kg_relations:
+        tail = doc[m["tail"]].text if m["tail"] is not None else m["literal"]
+        out.add((doc[m["head"]].text, m["relation"], tail))
+    return out
