@@ -1,0 +1,117 @@
+"""The HTML page in real headless Chromium (Debian's, driven by Playwright): offline, searchable, inert."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kg.cli import cli
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (.ci/run installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+        )
+        yield b
+        b.close()
+
+
+def _open(browser, page_path: Path):
+    # The page's own CSP forbids eval; Playwright's waiting helpers need it, so the test context bypasses it.
+    page = browser.new_page(bypass_csp=True, viewport={"width": 1400, "height": 900})
+    events = {"errors": [], "requests": [], "dialogs": []}
+    page.on("console", lambda m: events["errors"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: events["errors"].append(str(e)))
+    page.on("request", lambda r: events["requests"].append(r.url))
+    page.on("dialog", lambda d: (events["dialogs"].append(d.message), d.dismiss()))
+    page.goto(page_path.resolve().as_uri())
+    page.wait_for_function("window.kgStabilized === true", timeout=30000)
+    return page, events
+
+
+@pytest.mark.model
+def test_seed_page_draws_every_entity_offline_and_search_finds_gao(browser, seed_out, runner):
+    import json
+
+    r = runner.invoke(cli, ["query", "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e kg:mentionedIn ?a ; rdfs:label ?l }", "-g", str(seed_out), "-f", "json"])
+    entities = int(json.loads(r.output)[0]["n"])
+    page, events = _open(browser, seed_out / "graph.html")
+    drawn = page.evaluate("window.kgNetwork.body.nodeIndices.length")
+    assert drawn == entities
+    assert events["errors"] == []
+    assert all(u.startswith(("file:", "data:", "blob:", "about:")) for u in events["requests"]), events["requests"]
+    page.fill("#search", "Irene")
+    assert "Irene Gao" in page.inner_text("#hits")
+    page.click("#hits div")
+    assert "Person" in page.inner_text("#details")
+    page.close()
+
+
+def test_hostile_names_are_drawn_as_text(browser, tmp_path, runner):
+    hostile = '<img src=x onerror=alert(1)>'
+    script = "<script>alert(2)</script>"
+    ttl = tmp_path / "x.ttl"
+    ttl.write_text(
+        f"""@prefix kg: <https://w3id.org/kg-news/ontology#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<https://w3id.org/kg-news/id/organization/x> a kg:Company ; rdfs:label "{hostile}" ; skos:altLabel "{script}" .
+<https://w3id.org/kg-news/id/person/y> a kg:Person ; rdfs:label "</script><script>alert(3)</script>" .
+""",
+        encoding="utf-8",
+    )
+    page_path = tmp_path / "x.html"
+    r = runner.invoke(cli, ["render", "--graph", str(ttl), "-o", str(page_path)])
+    assert r.exit_code == 0, r.output
+    page, events = _open(browser, page_path)
+    assert page.evaluate("window.kgNetwork.body.nodeIndices.length") == 2
+    page.fill("#search", "img")
+    assert hostile in page.inner_text("#hits")  # shown literally
+    page.click("#hits div")
+    assert script in page.inner_text("#details")
+    # hover every node so vis-network draws its tooltips too
+    for pos in page.evaluate("Object.values(window.kgNetwork.getPositions()).map(p => window.kgNetwork.canvasToDOM(p))"):
+        page.mouse.move(pos["x"] + 300, pos["y"])
+        page.wait_for_timeout(400)
+    assert events["dialogs"] == []
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    page.close()
+
+
+def test_two_thousand_nodes_stabilise_in_under_three_seconds(browser, tmp_path, runner):
+    n = 2000
+    lines = ["@prefix kg: <https://w3id.org/kg-news/ontology#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
+             "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> . @prefix prov: <http://www.w3.org/ns/prov#> ."]
+    classes = ["Company", "Person", "Policy", "City"]
+    for i in range(n):
+        lines.append(f'<https://w3id.org/kg-news/id/e/{i}> a kg:{classes[i % 4]} ; rdfs:label "entity {i}" .')
+    lines.append('<https://w3id.org/kg-news/id/article/a> kg:fileName "synthetic.txt" .')
+    for i in range(0, n, 4):
+        j = (i * 7 + 5) % n
+        lines.append(f"<https://w3id.org/kg-news/id/e/{i+1}> kg:worksFor <https://w3id.org/kg-news/id/e/{i}> .")
+        lines.append(
+            f'<https://w3id.org/kg-news/id/assertion/{i}> a kg:Assertion ; rdf:subject <https://w3id.org/kg-news/id/e/{i+1}> ; '
+            f"rdf:predicate kg:worksFor ; rdf:object <https://w3id.org/kg-news/id/e/{i}> ; kg:sentence \"s {i}\" ; "
+            f'kg:confidence 0.9 ; kg:status "asserted" ; prov:wasDerivedFrom <https://w3id.org/kg-news/id/article/a> .'
+        )
+    ttl = tmp_path / "big.ttl"
+    ttl.write_text("\n".join(lines), encoding="utf-8")
+    page_path = tmp_path / "big.html"
+    assert runner.invoke(cli, ["render", "--graph", str(ttl), "-o", str(page_path)]).exit_code == 0
+    page, events = _open(browser, page_path)
+    assert page.evaluate("window.kgNetwork.body.nodeIndices.length") == n
+    stable_ms = page.evaluate("window.kgStableAt")
+    print(f"2000 nodes: first stable frame after {stable_ms:.0f} ms")
+    assert stable_ms < 3000, stable_ms
+    assert events["errors"] == []
+    page.close()
