@@ -164,3 +164,25 @@ def test_render_is_offline(seed_out, runner, tmp_path):
     html = page.read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", html, re.I)
     assert "Irene Gao" in html and "vis.Network" in html
+
+
+def test_render_focus_classes_and_max_nodes(seed_out, runner, tmp_path):
+    import json as _json
+    import re
+
+    from kg.cli import cli
+
+    def nodes_of(args):
+        page = tmp_path / "p.html"
+        r = runner.invoke(cli, ["render", "--graph", str(seed_out), "-o", str(page), *args])
+        assert r.exit_code == 0, r.output
+        data = re.search(r"var NODES=(\[.*?\]), EDGES=", page.read_text(encoding="utf-8"), re.S).group(1)
+        return {n["label"]: n["cls"] for n in _json.loads(data)}
+
+    focused = nodes_of(["--focus", "Irene Gao"])
+    assert set(focused) == {"Irene Gao", "Bitmain"}
+    people = nodes_of(["--classes", "Person"])
+    assert people and set(people.values()) == {"Person"}
+    assert len(nodes_of(["--max-nodes", "5"])) == 5
+    r = runner.invoke(cli, ["render", "--graph", str(seed_out), "-o", str(tmp_path / "q.html"), "--focus", "Nobody Here"])
+    assert r.exit_code != 0 and "no node named" in r.output
