@@ -157,5 +157,26 @@ def eval_(gold, model, show_errors):
         click.echo(line)
 
 
+@cli.command()
+@click.option("--train", "train_path", required=True, help="Gold JSONL with span entities and relations (CoNLL04 format).")
+@click.option("--dev", "dev_path", default=None, help="Gold JSONL to pick the best epoch and threshold on.")
+@click.option("--epochs", default=12, show_default=True, type=click.IntRange(1, 100))
+@click.option("--only", type=click.Choice(["ner", "relations"]), default=None, help="Retrain one part only.")
+def train(train_path, dev_path, epochs, only):
+    """Retrain the news NER and the relation classifier shipped in kg/models/.
+
+    Example: kg train --train ../shared/eval/conll04_train.jsonl --dev ../shared/eval/conll04_dev.jsonl
+    """
+    from . import training
+
+    for p in (train_path, dev_path):
+        if p and not os.path.isfile(p):
+            raise KGError(f"no such file: {p}")
+    if only in (None, "ner"):
+        training.train_ner(train_path, dev_path, epochs=epochs, log=click.echo)
+    if only in (None, "relations"):
+        training.train_relations(train_path, dev_path, log=click.echo)
+
+
 def main():  # pragma: no cover
     cli()

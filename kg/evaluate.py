@@ -153,7 +153,12 @@ def score(docs: list[dict], g) -> Report:
         if hit:
             ent.tp_pred += 1
             matched_gold.update(hit)
+        else:
+            rep.errors.append(f"spurious entity: {sorted(ls)[:2]} {t}")
     ent.tp_gold = len(matched_gold)
+    for k in gold_ents:
+        if k not in matched_gold:
+            rep.errors.append(f"missed entity:   {sorted(k[0])[:2]} {k[1]}")
 
     # Facts.
     for rel in sorted(gold_relations):

@@ -161,6 +161,10 @@ class Resolver:
                     if cls is None:
                         continue
                     aliases.add(name)
+            if span.label_ in {"GPE", "LOC"} and span.end + 1 < len(doc) and doc[span.end].text == ",":
+                nxt = next((e for e in spans if e.start == span.end + 1 and e.label_ in {"GPE", "LOC"}), None)
+                if nxt is not None:
+                    aliases.add(doc[span.start : nxt.end].text)  # "Portland, Ore."
             records.append((span, cls, name, aliases))
 
         # People: a lone surname or first name joins the full name written elsewhere in the article.
@@ -183,6 +187,7 @@ class Resolver:
         ents: dict[str, Entity] = {}
         token_key: dict[int, str] = {}
         votes: dict[str, Counter] = {}
+        self._strong: set[str] = set()  # entities named outright, not only through a demonym
         for span, cls, name, aliases in records:
             name = canonical.get(name, name)
             top = self.ont.top_class(cls)
@@ -193,6 +198,8 @@ class Resolver:
             ent.aliases |= aliases
             ent.mentions.append((span.start_char, span.end_char))
             votes.setdefault(key, Counter())[cls] += 2 if span._.kg_class else 1
+            if span.label_ != "NORP":
+                self._strong.add(key)
             for t in span:
                 token_key[t.i] = key
         for key, c in votes.items():
@@ -320,6 +327,9 @@ class Resolver:
             if key not in facts or facts[key].confidence < fact.confidence:
                 facts[key] = fact
         ents.update(extra)
+        # A place known only from an adjective ("Canadian officials") is a node only when a fact uses it.
+        used = {f.head for f in facts.values()} | {f.tail for f in facts.values()} | {f.attributed_to for f in facts.values()}
+        ents = {k: e for k, e in ents.items() if k in self._strong or k in used or e.cls in {"Quantity"}}
         return ents, list(facts.values())
 
     def _quantity(self, tok: Token, extra: dict[str, Entity]) -> str:

@@ -7,7 +7,7 @@ from collections import Counter
 import srsly
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from ..ontology import load_ontology
@@ -22,6 +22,23 @@ if not Span.has_extension("kg_class"):
     Span.set_extension("kg_class", default=None)  # a finer ontology class when a rule knows one
 if not Span.has_extension("kg_pattern"):
     Span.set_extension("kg_pattern", default=None)
+
+
+_NAMES = {"PERSON", "ORG", "GPE", "LOC", "FAC"}
+
+
+def _merge_news(base: list[Span], news: list[Span]) -> list[Span]:
+    """Combine the model's entities with the news NER's (see kg.nlp.pipeline).
+
+    Names (PERSON, ORG, places) come from the news NER, which was tuned for news boundaries and
+    types; the model adds the names the news NER missed and every other label (DATE, MONEY, NORP...).
+    """
+    if not news:
+        return base
+    out = [e for e in news if e.label_ in _NAMES] + [e for e in base if e.label_ not in _NAMES]
+    taken = {i for e in out if e.label_ in _NAMES for i in range(e.start, e.end)}
+    out += [e for e in base if e.label_ in _NAMES and not any(i in taken for i in range(e.start, e.end))]
+    return filter_spans(out)
 
 
 def _label_for_class(cls: str) -> str:
@@ -50,6 +67,16 @@ def _clean_boundaries(doc: Doc, ents: list[Span]) -> list[Span]:
                 pieces = [(start, cut[0])]
                 if cut[0] + 1 < end:
                     pieces.append((cut[0] + 1, end))
+            # "Aiken, S.C." → two places (the resolver keeps "Aiken, S.C." as an alias of Aiken).
+            if label in {"GPE", "LOC"}:
+                new = []
+                for s, e in pieces:
+                    commas = [i for i in range(s, e) if doc[i].text == ","]
+                    if len(commas) == 1 and s < commas[0] < e - 1:
+                        new.extend([(s, commas[0]), (commas[0] + 1, e)])
+                    else:
+                        new.append((s, e))
+                pieces = new
             # Split organisation lists: "Bitmain, Canaan" → two ORGs (but not "Apple, Inc.").
             if label == "ORG":
                 new = []
@@ -84,6 +111,10 @@ class EntityFixer:
             for form in (k.name, *k.aliases):
                 self.known_label[form] = (_label_for_class(k.cls), k.cls)
                 self.phrases.add("KNOWN", [nlp.make_doc(form)])
+        from .lexicon import lexicon
+
+        self.titles = lexicon()["titles"]
+        self.company_nouns = lexicon()["company_nouns"]
         self.matcher = Matcher(nlp.vocab)
         self.rules: dict[str, dict] = {}
         for row in srsly.read_jsonl(patterns or PATTERN_DIR / "entities.jsonl"):
@@ -91,7 +122,8 @@ class EntityFixer:
             self.matcher.add(row["id"], [row["pattern"]], greedy="LONGEST")
 
     def __call__(self, doc: Doc) -> Doc:
-        ents = [e for e in doc.ents if e.label_ in KEEP_LABELS]
+        ents = _merge_news(list(doc.ents), list(doc.spans.get("kg_news", [])))
+        ents = [e for e in ents if e.label_ in KEEP_LABELS]
         ents = _clean_boundaries(doc, ents)
 
         # The alias table wins over the model where it covers a whole model entity (or none).
@@ -130,8 +162,11 @@ class EntityFixer:
                 kept.append(ent)
             elif any(r.label_ == "POLICY" for r in overl):
                 inner.append(ent)  # "US" inside "US industrial policies": kept for enactedBy
-        final = _propagate(doc, filter_spans(ruled + kept))
-        doc.ents = _harmonise_lists(final)
+        final = _appositive_companies(doc, filter_spans(ruled + kept), self.company_nouns)
+        final = _propagate(doc, final)
+        final = [e for e in final if not (len(e) == 1 and e[0].lower_ in self.titles and e.label_ in {"ORG", "PERSON"})]
+        final = _vote(final, self.known_label)
+        doc.ents = _harmonise_lists(final, self.known_label)
         doc.spans["kg_inner"] = inner
         return doc
 
@@ -158,38 +193,132 @@ def _propagate(doc: Doc, ents: list[Span]) -> list[Span]:
     return sorted(ents + extra, key=lambda e: e.start)
 
 
-def _harmonise_lists(ents: list[Span]) -> list[Span]:
-    """In 'Mara Holdings, Riot Platforms and CleanSpart' the odd one out takes the list's type."""
-    by_root = {e.root.i: e for e in ents}
+_NAME_LABELS = {"PERSON", "ORG", "GPE"}
+
+
+def _weight(ent: Span) -> float:
+    """How much one mention's label counts in the document-level vote."""
+    if ent._.kg_pattern and ent._.kg_pattern not in {"propagated", "list-harmony"}:
+        return 3.0  # the alias table or a rule pattern said so
+    if ent.label_ == "PERSON" and len(ent) == 1:
+        doc = ent.doc
+        titled = ent.start > 0 and doc[ent.start - 1].is_title and doc[ent.start - 1].text.endswith(".")
+        return 1.0 if titled else 0.5  # a lone capitalised word is the NER's weakest PERSON guess
+    return 1.0
+
+
+def _relabel(ent: Span, label: str, pattern: str) -> Span:
+    new = Span(ent.doc, ent.start, ent.end, label=label)
+    new._.kg_pattern = pattern
+    new._.kg_class = ent._.kg_class if ent.label_ == label else None
+    return new
+
+
+def _vote(ents: list[Span], known: dict) -> list[Span]:
+    """One name, one type per article: every mention of a name takes the label its mentions vote for."""
+    votes: dict[str, Counter] = {}
+    for e in ents:
+        if e.label_ in _NAME_LABELS:
+            votes.setdefault(e.text, Counter())[e.label_] += _weight(e)
     out = []
-    for ent in ents:
-        if ent.label_ not in {"PERSON", "ORG"} or ent._.kg_pattern == "alias-table":
-            out.append(ent)
-            continue
-        group = set()
-        tok = ent.root
-        while tok.dep_ == "conj" and tok.head.i != tok.i:
-            tok = tok.head
-        stack = [tok]
-        while stack:
-            t = stack.pop()
-            group.add(t.i)
-            stack.extend(c for c in t.children if c.dep_ == "conj")
-        labels = Counter(by_root[i].label_ for i in group if i in by_root and i != ent.root.i)
-        if labels:
-            top, n = labels.most_common(1)[0]
-            if n >= 2 and top in {"PERSON", "ORG"} and top != ent.label_:
-                new = Span(ent.doc, ent.start, ent.end, label=top)
-                new._.kg_pattern = "list-harmony"
-                out.append(new)
-                continue
-        out.append(ent)
+    for e in ents:
+        c = votes.get(e.text)
+        if c and e.label_ in _NAME_LABELS and e.text not in known:
+            top = c.most_common(1)[0][0]
+            if top != e.label_:
+                e = _relabel(e, top, "document-vote")
+        out.append(e)
     return out
+
+
+def _coordination_group(tok: Token) -> list[Token]:
+    while tok.dep_ in {"conj", "appos"} and tok.head.i != tok.i:
+        tok = tok.head
+    group, stack = [], [tok]
+    while stack:
+        t = stack.pop()
+        group.append(t)
+        stack.extend(c for c in t.children if c.dep_ in {"conj", "appos"})
+    return group
+
+
+def _harmonise_lists(ents: list[Span], known: dict) -> list[Span]:
+    """In 'Mara Holdings, Riot Platforms and CleanSpart' the odd one out takes the list's type.
+
+    A listed name the model typed differently (or missed) becomes an ORG when organisations
+    dominate its list; a lone unknown 'place' listed among companies is a company too.
+    """
+    if not ents:
+        return ents
+    doc = ents[0].doc
+    by_tok = {i: e for e in ents for i in range(e.start, e.end)}
+    out = list(ents)
+    seen: set[int] = set()
+    for e in ents:
+        if e.label_ != "ORG" or e.root.i in seen:
+            continue
+        group = _coordination_group(e.root)
+        seen.update(t.i for t in group)
+        labels = Counter(by_tok[t.i].label_ if t.i in by_tok else None for t in group)
+        orgs, people = labels["ORG"], labels["PERSON"]
+        known_places = sum(1 for t in group if t.i in by_tok and by_tok[t.i].label_ == "GPE" and by_tok[t.i].text in known)
+        for t in group:
+            ent = by_tok.get(t.i)
+            if ent is not None and (ent.text in known or ent.label_ == "ORG"):
+                continue
+            if ent is None:
+                if t.pos_ != "PROPN" or not t.text[:1].isupper() or orgs < 2:
+                    continue
+                start = t.i
+                while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == t.i and doc[start - 1].pos_ == "PROPN" and doc[start - 1].i not in by_tok:
+                    start -= 1
+                span = Span(doc, start, t.i + 1, label="ORG")
+                span._.kg_pattern = "list-harmony"
+                out.append(span)
+            elif ent.label_ == "PERSON" and orgs >= 2 and orgs > people:
+                out[out.index(ent)] = _relabel(ent, "ORG", "list-harmony")
+            elif ent.label_ == "GPE" and orgs > known_places + people:
+                out[out.index(ent)] = _relabel(ent, "ORG", "list-harmony")
+    return sorted(filter_spans(out), key=lambda x: x.start)
+
+
+def _appositive_companies(doc: Doc, ents: list[Span], company_nouns) -> list[Span]:
+    """'another Bitcoin mining giant, Hut8,' / 'Hut8, a mining company': the name is an ORG."""
+    taken = {i for e in ents for i in range(e.start, e.end)}
+    extra = []
+    for t in doc:
+        if t.i in taken or t.dep_ != "appos" or not t.text[:1].isupper() or t.pos_ not in {"PROPN", "NOUN"}:
+            continue
+        if t.head.lemma_.lower() in company_nouns and t.head.tag_ in {"NN", "NNP"}:
+            extra.append(t)
+    for t in doc:
+        if t.i in taken or t.pos_ != "PROPN" or not t.text[:1].isupper():
+            continue
+        if any(c.dep_ == "appos" and c.lemma_.lower() in company_nouns and c.tag_ == "NN" for c in t.children):
+            extra.append(t)
+    spans = []
+    for t in extra:
+        start = t.i
+        while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == t.i and doc[start - 1].pos_ == "PROPN" and start - 1 not in taken:
+            start -= 1
+        span = Span(doc, start, t.i + 1, label="ORG")
+        span._.kg_pattern = "appositive-company"
+        span._.kg_class = "Company"
+        spans.append(span)
+    return sorted(filter_spans(ents + spans), key=lambda x: x.start)
 
 
 @Language.factory("kg_entities", default_config={"patterns": None})
 def make_entity_fixer(nlp: Language, name: str, patterns: str | None):
     return EntityFixer(nlp, name, patterns)
+
+
+@Language.component("kg_stash_ents")
+def stash_ents(doc: Doc) -> Doc:
+    """Keep the news NER's entities aside (doc.spans["kg_news"]) so the model's NER runs unconstrained."""
+    doc.spans["kg_news"] = list(doc.ents)
+    doc.ents = []
+    return doc
 
 
 @Language.component("kg_line_breaks")

@@ -30,15 +30,28 @@ def load_pipeline(model: str | None = None, relations: bool = True):
     """
     import spacy
 
-    from . import entities, relations as _rel  # noqa: F401  (registers the factories)
+    from . import classifier, entities, relations as _rel  # noqa: F401  (registers the factories)
+    from ..training import NER_DIR
 
     name = model or default_model()
     try:
         nlp = spacy.load(name, exclude=[p for p in UNUSED])
     except (OSError, ImportError, ValueError) as e:
         raise KGError(Errors.E010.format(name=name, reason=str(e).splitlines()[0])) from None
+    if (NER_DIR / "training.json").exists() and "ner" in nlp.pipe_names:
+        # kg's news NER (fine-tuned by `kg train`) runs beside the model's own: the model keeps what
+        # it knows of today's companies, the news NER brings CoNLL04-style boundaries and types.
+        import json
+
+        meta = json.loads((NER_DIR / "training.json").read_text())
+        if meta.get("base") in MODEL_CANDIDATES and nlp.meta.get("version") == meta.get("base_version"):
+            cfg = {k: v for k, v in nlp.get_pipe_config("ner").items() if k != "factory"}
+            news = nlp.add_pipe("ner", name="kg_news_ner", before="ner", config=cfg)
+            news.from_disk(NER_DIR)
+            nlp.add_pipe("kg_stash_ents", after="kg_news_ner")
     nlp.add_pipe("kg_line_breaks", before="parser")
     nlp.add_pipe("kg_entities", after="ner")
     if relations:
         nlp.add_pipe("kg_relations", last=True)
+        nlp.add_pipe("kg_relation_classifier", last=True)
     return nlp
