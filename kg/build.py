@@ -47,15 +47,45 @@ class Summary:
 def extract(
     articles: Iterable[Article], model: str | None = None, batch_size: int = BATCH_SIZE, workers: int = 1
 ) -> Iterator[tuple[Article, dict[str, Entity], list[Fact]]]:
-    """Parse and resolve articles lazily (a corpus is never held in memory)."""
+    """Parse and resolve articles lazily (a corpus is never held in memory).
+
+    With workers > 1, each worker process loads the pipeline once and parses *and* resolves its
+    share of articles, so the parent only writes triples; results keep the input order.
+    """
+    if workers > 1:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+        with ctx.Pool(workers, initializer=_worker_init, initargs=(model,)) as pool:
+            yield from pool.imap(_worker_extract, articles, chunksize=4)
+        return
     from .nlp.pipeline import load_pipeline
 
     nlp = load_pipeline(model)
     resolver = Resolver()
     pairs = ((a.text, a) for a in articles)
-    for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=workers):
+    for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
         ents, facts = resolver.resolve(doc)
         yield article, ents, facts
+
+
+_WORKER: dict = {}
+
+
+def _worker_init(model: str | None) -> None:
+    import signal
+
+    from .nlp.pipeline import load_pipeline
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+    _WORKER["nlp"] = load_pipeline(model)
+    _WORKER["resolver"] = Resolver()
+
+
+def _worker_extract(article: Article):
+    doc = _WORKER["nlp"](article.text)
+    ents, facts = _WORKER["resolver"].resolve(doc)
+    return article, ents, facts
 
 
 @contextmanager

@@ -12,6 +12,14 @@ from .errors import KGError
 FORMATS = ("turtle", "nt", "jsonld", "trig", "nquads", "xml")
 
 
+def store_options(f):
+    """--store URL and its endpoint overrides, shared by build, query, export and render."""
+    f = click.option("--update-endpoint", default=None, help="SPARQL update endpoint (default: URL/update).")(f)
+    f = click.option("--query-endpoint", default=None, help="SPARQL query endpoint (default: URL/query).")(f)
+    f = click.option("--store", "store_url", default=None, metavar="URL", help="Use a SPARQL 1.1 server instead of the local store.")(f)
+    return f
+
+
 class KGGroup(click.Group):
     """Turns every failure into one line on stderr and a non-zero exit (KG_DEBUG=1 shows tracebacks)."""
 
@@ -47,7 +55,8 @@ def cli():
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Processes for parsing.")
 @click.option("--no-html", is_flag=True, help="Skip writing graph.html.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
-def build(paths, out, model, workers, no_html, quiet):
+@store_options
+def build(paths, out, model, workers, no_html, quiet, store_url, query_endpoint, update_endpoint):
     """Read articles (.txt, .md, .html; folders; - for stdin) and add them to the graph in OUT.
 
     Example: kg build data/articles --out out
@@ -57,7 +66,15 @@ def build(paths, out, model, workers, no_html, quiet):
     from . import build as b
 
     bar = None if quiet or not sys.stderr.isatty() else tqdm(unit="doc", desc="building", file=sys.stderr)
-    summary = b.build(paths, out, model=model, workers=workers, html=not no_html, progress=(lambda a: bar.update(1)) if bar else None)
+    progress = (lambda a: bar.update(1)) if bar else None
+    if store_url:
+        from .articles import read_articles
+        from .store import open_store
+
+        with open_store(url=store_url, query_endpoint=query_endpoint, update_endpoint=update_endpoint) as store:
+            summary = b.build_into(store, read_articles(paths), model=model, workers=workers, progress=progress)
+    else:
+        summary = b.build(paths, out, model=model, workers=workers, html=not no_html, progress=progress)
     if bar:
         bar.close()
     if not quiet:
@@ -70,17 +87,17 @@ def build(paths, out, model, workers, no_html, quiet):
 @click.option("--graph", "-g", default="out", show_default=True, help="Output folder of a build, or an RDF file.")
 @click.option("--format", "-f", "fmt", default="table", type=click.Choice(["table", "csv", "json"]), show_default=True)
 @click.option("--update", is_flag=True, help="Allow SPARQL UPDATE (writes to the store).")
-def query(sparql, graph, fmt, update):
+@store_options
+def query(sparql, graph, fmt, update, store_url, query_endpoint, update_endpoint):
     """Run a SPARQL query (text or a .rq file); prefixes kg:, schema:, prov:, rdfs:, skos:, xsd: … are predeclared.
 
     Example: kg query 'SELECT ?p ?org WHERE { ?p kg:worksFor ?org }' --graph out
     """
     from .query import format_result, read_query, run_query
-    from .store import KGStore
+    from .store import open_store
 
     text = read_query(sparql)
-    store = KGStore.for_writing(graph) if update else KGStore.for_reading(graph)
-    with store:
+    with open_store(graph, store_url, write=update, query_endpoint=query_endpoint, update_endpoint=update_endpoint) as store:
         click.echo(format_result(run_query(store, text, update=update), fmt))
 
 
@@ -88,17 +105,18 @@ def query(sparql, graph, fmt, update):
 @click.option("--graph", "-g", default="out", show_default=True, help="Output folder of a build, or an RDF file.")
 @click.option("--format", "-f", "fmt", default="turtle", show_default=True, help="turtle, nt, jsonld, trig, nquads or xml.")
 @click.option("--output", "-o", "output", default=None, help="File to write (default: stdout).")
-def export(graph, fmt, output):
+@store_options
+def export(graph, fmt, output, store_url, query_endpoint, update_endpoint):
     """Serialize the whole graph.
 
     Example: kg export --graph out --format nt -o graph.nt
     """
     from .build import atomic_write
     from .export import export as do_export, rdf_format
-    from .store import KGStore
+    from .store import open_store
 
     rdf_format(fmt)  # fail on an unknown format before touching anything
-    with KGStore.for_reading(graph) as store:
+    with open_store(graph, store_url, query_endpoint=query_endpoint, update_endpoint=update_endpoint) as store:
         if output:
             with atomic_write(output) as f:
                 do_export(store, fmt, f)
@@ -113,7 +131,8 @@ def export(graph, fmt, output):
 @click.option("--focus", "focus_name", default=None, help="Show only this entity and its neighbours.")
 @click.option("--max-nodes", default=None, type=click.IntRange(1), help="Keep the N best-connected nodes.")
 @click.option("--classes", default=None, help="Comma-separated classes to show, e.g. Person,Company,Policy.")
-def render(graph, output, focus_name, max_nodes, classes):
+@store_options
+def render(graph, output, focus_name, max_nodes, classes, store_url, query_endpoint, update_endpoint):
     """Render the graph as one interactive HTML page that works offline.
 
     Example: kg render --graph out -o graph.html --classes Person,Company,Policy
@@ -122,7 +141,7 @@ def render(graph, output, focus_name, max_nodes, classes):
     from .errors import Errors
     from .ontology import load_ontology
     from .render import render_html
-    from .store import KGStore
+    from .store import open_store
 
     cls = None
     if classes:
@@ -131,7 +150,7 @@ def render(graph, output, focus_name, max_nodes, classes):
         unknown = sorted(cls - set(ont.classes))
         if unknown:
             raise KGError(Errors.E033.format(fmt=",".join(unknown), choices=", ".join(sorted(ont.classes))))
-    with KGStore.for_reading(graph) as store:
+    with open_store(graph, store_url, query_endpoint=query_endpoint, update_endpoint=update_endpoint) as store:
         page = render_html(store, focus_name=focus_name, max_nodes=max_nodes, classes=cls)
     with atomic_write(output) as f:
         f.write(page.encode("utf-8"))

@@ -7,7 +7,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from .errors import Errors, KGError
-from .store import PREFIXES, KGStore
+from .store import KGStore
 
 FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -32,7 +32,4 @@ def rdf_format(name: str) -> ox.RdfFormat:
 
 def export(store: KGStore, fmt: str, output: BinaryIO) -> None:
     """Write the whole graph to a binary stream."""
-    f = rdf_format(fmt)
-    kwargs = {} if f.supports_datasets else {"from_graph": ox.DefaultGraph()}
-    prefixes = PREFIXES if f in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) else None
-    store.ox.dump(output, f, prefixes=prefixes, **kwargs)
+    store.dump(output, rdf_format(fmt))

@@ -8,8 +8,6 @@ import json
 import re
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from .errors import Errors, KGError
 from .store import PREFIXES, KGStore
 
@@ -32,35 +30,22 @@ def is_update(query: str) -> bool:
     return bool(_UPDATE.match(body))
 
 
-def _term(t) -> str:
-    if t is None:
-        return ""
-    return t.value if hasattr(t, "value") else str(t)
-
-
-def run_query(store: KGStore, query: str, update: bool = False):
+def run_query(store, query: str, update: bool = False):
     """Run SPARQL on the store. Returns (variables, rows) for SELECT, a bool for ASK, triples for CONSTRUCT."""
-    if is_update(query):
-        if not update:
-            raise KGError(Errors.E031)
-        try:
-            store.ox.update(query, prefixes=PREFIXES)
-        except SyntaxError as e:
-            raise KGError(Errors.E030.format(reason=str(e).splitlines()[0])) from None
-        return None
     try:
-        result = store.ox.query(query, prefixes=PREFIXES)
-        if isinstance(result, ox.QuerySolutions):
-            variables = [v.value for v in result.variables]
-            rows = [[_term(sol[v]) for v in variables] for sol in result]
-            return variables, rows
-        if isinstance(result, ox.QueryBoolean):
-            return bool(result)
-        return list(result)
+        if is_update(query):
+            if not update:
+                raise KGError(Errors.E031)
+            store.update(query)
+            return None
+        result = store.sparql(query)
     except SyntaxError as e:
         raise KGError(Errors.E030.format(reason=" ".join(str(e).split()))) from None
     except OSError as e:
         raise KGError(Errors.E034.format(reason=str(e).splitlines()[0])) from None
+    if result[0] == "select":
+        return result[1], result[2]
+    return result[1]
 
 
 def format_result(result, fmt: str = "table") -> str:

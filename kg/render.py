@@ -17,7 +17,7 @@ from .store import KGStore
 LAYOUT_THRESHOLD = 300  # above this many nodes: networkx lays out up front and physics is off
 
 _QUERY_NODES = """
-SELECT ?s ?label ?type (GROUP_CONCAT(DISTINCT ?alt; separator="\\u001f") AS ?alts) WHERE {
+SELECT ?s ?label ?type (GROUP_CONCAT(DISTINCT ?alt; separator="\\t") AS ?alts) WHERE {
   ?s a ?type ; rdfs:label ?label .
   FILTER(STRSTARTS(STR(?s), STR(id:)) && !STRSTARTS(STR(?s), CONCAT(STR(id:), "assertion/"))
          && !STRSTARTS(STR(?s), CONCAT(STR(id:), "article/")))
@@ -49,7 +49,7 @@ def to_networkx(store: KGStore, classes: set[str] | None = None) -> nx.MultiDiGr
         prev = g.nodes[node]["cls"] if node in g else None
         if prev and len(ont.ancestors(prev)) >= len(ont.ancestors(cls)):
             continue  # keep the most specific class
-        g.add_node(node, label=label, cls=cls, aliases=sorted(set(alts.split("\u001f")) - {""}), sentences=[])
+        g.add_node(node, label=label, cls=cls, aliases=sorted(set(alts.split("\t")) - {""}), sentences=[])
     literal_facts = defaultdict(list)
     _, rows = run_query(store, _QUERY_EDGES)
     for s, p, o, sentence, conf, article, status in rows:

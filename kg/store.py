@@ -34,6 +34,12 @@ PREFIXES = {
 }
 
 
+def _text(term) -> str:
+    if term is None:
+        return ""
+    return term.value if hasattr(term, "value") else str(term)
+
+
 class KGStore:
     """One graph, opened by location. The rdflib `graph` is the API; `ox` is the fast path."""
 
@@ -149,6 +155,24 @@ class KGStore:
                 break
         return out
 
+    def sparql(self, query: str):
+        """Run a read query: ("select", variables, rows of str) | ("ask", bool) | ("graph", triples)."""
+        result = self.ox.query(query, prefixes=PREFIXES)
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            return "select", variables, [[_text(sol[v]) for v in variables] for sol in result]
+        if isinstance(result, ox.QueryBoolean):
+            return "ask", bool(result)
+        return "graph", list(result)
+
+    def update(self, update: str) -> None:
+        self.ox.update(update, prefixes=PREFIXES)
+
+    def dump(self, output, fmt: ox.RdfFormat) -> None:
+        kwargs = {} if fmt.supports_datasets else {"from_graph": ox.DefaultGraph()}
+        prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) else None
+        self.ox.dump(output, fmt, prefixes=prefixes, **kwargs)
+
     def __len__(self) -> int:
         return len(self.ox)
 
@@ -171,3 +195,107 @@ class KGStore:
         return g
 
 
+
+
+class RemoteKGStore:
+    """A graph on any SPARQL 1.1 server, through rdflib's SPARQLUpdateStore.
+
+    `url` is the dataset's base: queries go to URL/query and updates to URL/update (Oxigraph,
+    Fuseki) unless `query_endpoint` / `update_endpoint` say otherwise (GraphDB, Virtuoso).
+    Writes are batched INSERT DATA requests; IRIs are deterministic, so re-sending is harmless.
+    """
+
+    BATCH = 5000
+
+    def __init__(self, url: str, query_endpoint: str | None = None, update_endpoint: str | None = None, timeout: float = 60):
+        from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
+
+        base = url.rstrip("/")
+        self.location = base
+        self.query_endpoint = query_endpoint or f"{base}/query"
+        self.update_endpoint = update_endpoint or f"{base}/update"
+        self._store = SPARQLUpdateStore(self.query_endpoint, self.update_endpoint, timeout=timeout, autocommit=True)
+        self.graph = Graph(store=self._store)
+        self._prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+    def _fail(self, e: Exception):
+        raise KGError(Errors.E050.format(url=self.location, reason=" ".join(str(e).split())[:200])) from None
+
+    def close(self) -> None:
+        try:
+            self._store.close()
+        except Exception:  # noqa: BLE001 - closing a HTTP client never matters to the user
+            pass
+
+    def __enter__(self) -> RemoteKGStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def add_triples(self, triples: Iterable[tuple]) -> int:
+        rows = [f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples]
+        for i in range(0, len(rows), self.BATCH):
+            body = "INSERT DATA {\n" + "\n".join(rows[i : i + self.BATCH]) + "\n}"
+            try:
+                self._store.update(body)
+            except Exception as e:  # noqa: BLE001 - HTTP and server errors become one line
+                self._fail(e)
+        return len(rows)
+
+    def sparql(self, query: str):
+        try:
+            result = self._store.query(self._prologue + query, initNs={}, initBindings={}, queryGraph=None, DEBUG=False)
+        except SyntaxError:
+            raise
+        except Exception as e:  # noqa: BLE001
+            if "syntax" in str(e).lower() or "parse" in str(e).lower():
+                raise SyntaxError(" ".join(str(e).split())[:300]) from None
+            self._fail(e)
+        if result.type == "SELECT":
+            variables = [str(v) for v in result.vars]
+            return "select", variables, [["" if row[v] is None else str(row[v]) for v in result.vars] for row in result]
+        if result.type == "ASK":
+            return "ask", bool(result.askAnswer)
+        return "graph", list(result.graph)
+
+    def update(self, update: str) -> None:
+        try:
+            self._store.update(self._prologue + update)
+        except Exception as e:  # noqa: BLE001
+            self._fail(e)
+
+    def has_article(self, sha: str) -> bool:
+        return self.sparql(f'ASK {{ ?a kg:contentHash "{sha}" }}')[1]
+
+    def has_ontology(self) -> bool:
+        return self.sparql(f"ASK {{ <{str(KG).rstrip('#')}> ?p ?o }}")[1]
+
+    def labels(self, iris: Iterable[URIRef]) -> dict[URIRef, str]:
+        iris = list(iris)
+        if not iris:
+            return {}
+        values = " ".join(i.n3() for i in iris)
+        _, _, rows = self.sparql(f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} ?s rdfs:label ?l }}")
+        return {URIRef(s): label for s, label in rows}
+
+    def to_rdflib(self) -> Graph:
+        g = Graph()
+        for p, ns in PREFIXES.items():
+            g.bind(p, ns, override=True)
+        for t in self.sparql("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")[1]:
+            g.add(t)
+        return g
+
+    def dump(self, output, fmt: ox.RdfFormat) -> None:
+        local = ox.Store()
+        data = self.to_rdflib().serialize(format="nt", encoding="utf-8")
+        local.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+        KGStore(local, "<remote copy>").dump(output, fmt)
+
+
+def open_store(location: str | None = None, url: str | None = None, write: bool = False, query_endpoint=None, update_endpoint=None):
+    """The store a command works on: a SPARQL server when `url` is given, else the folder/file at `location`."""
+    if url:
+        return RemoteKGStore(url, query_endpoint, update_endpoint)
+    return KGStore.for_writing(location) if write else KGStore.for_reading(location)

@@ -24,23 +24,6 @@ if not Span.has_extension("kg_pattern"):
     Span.set_extension("kg_pattern", default=None)
 
 
-_NAMES = {"PERSON", "ORG", "GPE", "LOC", "FAC"}
-
-
-def _merge_news(base: list[Span], news: list[Span]) -> list[Span]:
-    """Combine the model's entities with the news NER's (see kg.nlp.pipeline).
-
-    Names (PERSON, ORG, places) come from the news NER, which was tuned for news boundaries and
-    types; the model adds the names the news NER missed and every other label (DATE, MONEY, NORP...).
-    """
-    if not news:
-        return base
-    out = [e for e in news if e.label_ in _NAMES] + [e for e in base if e.label_ not in _NAMES]
-    taken = {i for e in out if e.label_ in _NAMES for i in range(e.start, e.end)}
-    out += [e for e in base if e.label_ in _NAMES and not any(i in taken for i in range(e.start, e.end))]
-    return filter_spans(out)
-
-
 def _label_for_class(cls: str) -> str:
     return _CLASS_TO_LABEL.get(cls, "ORG")
 
@@ -122,8 +105,7 @@ class EntityFixer:
             self.matcher.add(row["id"], [row["pattern"]], greedy="LONGEST")
 
     def __call__(self, doc: Doc) -> Doc:
-        ents = _merge_news(list(doc.ents), list(doc.spans.get("kg_news", [])))
-        ents = [e for e in ents if e.label_ in KEEP_LABELS]
+        ents = [e for e in doc.ents if e.label_ in KEEP_LABELS]
         ents = _clean_boundaries(doc, ents)
 
         # The alias table wins over the model where it covers a whole model entity (or none).
@@ -173,23 +155,25 @@ class EntityFixer:
 
 def _propagate(doc: Doc, ents: list[Span]) -> list[Span]:
     """A name tagged once is tagged everywhere it recurs in the article ("Hut8" in every sentence)."""
-    named = {}
+    named: dict[tuple[str, ...], str] = {}
     for e in ents:
         if e.label_ in {"ORG", "PERSON", "GPE"} and any(t.pos_ == "PROPN" or t.is_title or t.is_upper for t in e):
-            named.setdefault(e.text, e.label_)
+            named.setdefault(tuple(t.text for t in e), e.label_)
     if not named:
         return ents
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for words in named:
+        by_first.setdefault(words[0], []).append(words)
     taken = {i for e in ents for i in range(e.start, e.end)}
-    matcher = PhraseMatcher(doc.vocab, attr="ORTH")
-    for text, label in named.items():
-        matcher.add(label, [doc[e.start : e.end].as_doc() for e in ents if e.text == text][:1])
     extra = []
-    for match_id, s, e in matcher(doc):
-        if not any(i in taken for i in range(s, e)):
-            span = Span(doc, s, e, label=doc.vocab.strings[match_id])
-            span._.kg_pattern = "propagated"
-            extra.append(span)
-            taken.update(range(s, e))
+    for tok in doc:
+        for words in by_first.get(tok.text, ()):
+            s, e = tok.i, tok.i + len(words)
+            if e <= len(doc) and tuple(t.text for t in doc[s:e]) == words and not any(i in taken for i in range(s, e)):
+                span = Span(doc, s, e, label=named[words])
+                span._.kg_pattern = "propagated"
+                extra.append(span)
+                taken.update(range(s, e))
     return sorted(ents + extra, key=lambda e: e.start)
 
 
@@ -311,14 +295,6 @@ def _appositive_companies(doc: Doc, ents: list[Span], company_nouns) -> list[Spa
 @Language.factory("kg_entities", default_config={"patterns": None})
 def make_entity_fixer(nlp: Language, name: str, patterns: str | None):
     return EntityFixer(nlp, name, patterns)
-
-
-@Language.component("kg_stash_ents")
-def stash_ents(doc: Doc) -> Doc:
-    """Keep the news NER's entities aside (doc.spans["kg_news"]) so the model's NER runs unconstrained."""
-    doc.spans["kg_news"] = list(doc.ents)
-    doc.ents = []
-    return doc
 
 
 @Language.component("kg_line_breaks")

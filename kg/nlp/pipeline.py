@@ -39,16 +39,12 @@ def load_pipeline(model: str | None = None, relations: bool = True):
     except (OSError, ImportError, ValueError) as e:
         raise KGError(Errors.E010.format(name=name, reason=str(e).splitlines()[0])) from None
     if (NER_DIR / "training.json").exists() and "ner" in nlp.pipe_names:
-        # kg's news NER (fine-tuned by `kg train`) runs beside the model's own: the model keeps what
-        # it knows of today's companies, the news NER brings CoNLL04-style boundaries and types.
+        # kg's news NER (`kg train`: the model's ner fine-tuned on CoNLL04 plus present-day sentences)
         import json
 
         meta = json.loads((NER_DIR / "training.json").read_text())
         if meta.get("base") in MODEL_CANDIDATES and nlp.meta.get("version") == meta.get("base_version"):
-            cfg = {k: v for k, v in nlp.get_pipe_config("ner").items() if k != "factory"}
-            news = nlp.add_pipe("ner", name="kg_news_ner", before="ner", config=cfg)
-            news.from_disk(NER_DIR)
-            nlp.add_pipe("kg_stash_ents", after="kg_news_ner")
+            nlp.get_pipe("ner").from_disk(NER_DIR)
     nlp.add_pipe("kg_line_breaks", before="parser")
     nlp.add_pipe("kg_entities", after="ner")
     if relations:

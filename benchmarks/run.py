@@ -1,0 +1,240 @@
+"""kg benchmarks: throughput, SPARQL, export and peak memory, side by side with the baselines.
+
+    python benchmarks/run.py            # everything (a few minutes on 2 cores)
+    python benchmarks/run.py --quick    # smaller sizes, for a smoke run
+
+Each measurement runs in its own process so its peak memory (max RSS) is its own.
+Figures and ratios are printed; nothing here is a pass/fail test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT.parent / "shared" / "eval"
+KG = "https://w3id.org/kg-news/ontology#"
+ID = "https://w3id.org/kg-news/id/"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+QUERY = """
+SELECT ?place (COUNT(DISTINCT ?person) AS ?people) WHERE {
+  ?person kg:worksFor ?org ; rdfs:label ?name .
+  ?org kg:basedIn ?place .
+  FILTER(STRSTARTS(?name, "Person 1"))
+} GROUP BY ?place ORDER BY DESC(?people) ?place LIMIT 10
+"""
+
+
+# ----------------------------------------------------------------------------- data
+def corpus_texts() -> list[str]:
+    """Distinct news sentences: CoNLL04 train + dev texts, and the bundled article."""
+    texts = []
+    for name in ("conll04_train.jsonl", "conll04_dev.jsonl"):
+        p = EVAL / name
+        if p.exists():
+            texts += [json.loads(line)["text"] for line in p.open(encoding="utf-8") if line.strip()]
+    texts.append((ROOT / "data" / "articles" / "bitmain_us_factory.txt").read_text(encoding="utf-8"))
+    return list(dict.fromkeys(texts))
+
+
+def synthetic_nt(path: Path, n_triples: int) -> None:
+    """Triples shaped like kg's graph: people, organisations, places, facts and assertion nodes."""
+    with open(path, "w", encoding="utf-8") as f:
+        written, i = 0, 0
+        while written < n_triples:
+            p, o, pl = f"<{ID}person/p{i}>", f"<{ID}organization/o{i % 5000}>", f"<{ID}place/l{i % 300}>"
+            a = f"<{ID}assertion/a{i}>"
+            lines = [
+                f'{p} <{RDF_TYPE}> <{KG}Person> .',
+                f'{p} <{RDFS_LABEL}> "Person {i}" .',
+                f'{p} <{KG}worksFor> {o} .',
+                f'{o} <{RDF_TYPE}> <{KG}Company> .',
+                f'{o} <{RDFS_LABEL}> "Org {i % 5000}" .',
+                f'{o} <{KG}basedIn> {pl} .',
+                f'{a} <{RDF_TYPE}> <{KG}Assertion> .',
+                f'{a} <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> {p} .',
+                f'{a} <{KG}sentence> "Person {i} works for Org {i % 5000}, a company based in Place {i % 300}." .',
+                f'{a} <{KG}confidence> "0.9"^^<http://www.w3.org/2001/XMLSchema#decimal> .',
+            ]
+            f.write("\n".join(lines) + "\n")
+            written += len(lines)
+            i += 1
+
+
+# ----------------------------------------------------------------------------- tasks (one process each)
+def task_spacy(args) -> dict:
+    import spacy
+
+    from kg.nlp.pipeline import default_model
+
+    texts = corpus_texts()
+    nlp = spacy.load(default_model())
+    t0 = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=32):
+        pass
+    return {"seconds": time.perf_counter() - t0, "words": sum(len(t.split()) for t in texts)}
+
+
+def task_kg_spacy(args) -> dict:
+    from kg.nlp.pipeline import load_pipeline
+
+    texts = corpus_texts()
+    nlp = load_pipeline()
+    t0 = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=32):
+        pass
+    return {"seconds": time.perf_counter() - t0, "words": sum(len(t.split()) for t in texts)}
+
+
+def task_kg_build(args) -> dict:
+    from kg.articles import Article
+    from kg.build import build_into, extract
+    from kg.store import KGStore
+
+    texts = corpus_texts()
+    list(extract([Article.from_text("Warm-up.")], workers=1))  # load the model outside the timing
+    with tempfile.TemporaryDirectory() as d, KGStore.for_writing(d) as store:
+        t0 = time.perf_counter()
+        s = build_into(store, (Article.from_text(t, f"doc{i}") for i, t in enumerate(texts)), workers=args.workers)
+        return {"seconds": time.perf_counter() - t0, "words": s.words, "triples": s.triples}
+
+
+def task_sparql_kg(args) -> dict:
+    import pyoxigraph as ox
+
+    from kg.query import run_query
+    from kg.store import KGStore
+
+    store = KGStore(ox.Store(), "<bench>")
+    t0 = time.perf_counter()
+    store.ox.bulk_load(path=args.data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+    load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    _, rows = run_query(store, QUERY)
+    return {"load_seconds": load, "seconds": time.perf_counter() - t0, "rows": rows}
+
+
+def task_sparql_rdflib(args) -> dict:
+    from rdflib import Graph
+
+    g = Graph()
+    t0 = time.perf_counter()
+    g.parse(args.data, format="nt")
+    load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rows = [[str(v) for v in r] for r in g.query(QUERY, initNs={"kg": KG, "rdfs": "http://www.w3.org/2000/01/rdf-schema#"})]
+    return {"load_seconds": load, "seconds": time.perf_counter() - t0, "rows": rows}
+
+
+def task_export_kg(args) -> dict:
+    import pyoxigraph as ox
+
+    from kg.export import export
+    from kg.store import KGStore
+
+    store = KGStore(ox.Store(), "<bench>")
+    store.ox.bulk_load(path=args.data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+    out = {}
+    for fmt in ("turtle", "nt"):
+        with open(os.devnull, "wb") as sink:
+            t0 = time.perf_counter()
+            export(store, fmt, sink)
+            out[fmt] = time.perf_counter() - t0
+    return out
+
+
+def task_export_rdflib(args) -> dict:
+    from rdflib import Graph
+
+    g = Graph()
+    g.parse(args.data, format="nt")
+    out = {}
+    for fmt in ("turtle", "nt"):
+        with open(os.devnull, "wb") as sink:
+            t0 = time.perf_counter()
+            g.serialize(sink, format=fmt)
+            out[fmt] = time.perf_counter() - t0
+    return out
+
+
+TASKS = {k[5:]: v for k, v in globals().items() if k.startswith("task_")}
+
+
+# ----------------------------------------------------------------------------- driver
+def run(task: str, **kw) -> dict:
+    cmd = [sys.executable, __file__, "--task", task] + [x for k, v in kw.items() for x in (f"--{k}", str(v))]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["peak_mb"] = result.pop("_peak_kb") / 1024
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--task")
+    ap.add_argument("--data")
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--triples", type=int, default=1_000_000)
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    if args.task:
+        sys.path.insert(0, str(ROOT))
+        result = TASKS[args.task](args)
+        result["_peak_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(json.dumps(result))
+        return
+    n = 100_000 if args.quick else args.triples
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
+    t_all = time.perf_counter()
+
+    texts = corpus_texts()
+    words = sum(len(t.split()) for t in texts)
+    print(f"\n1. build throughput: {len(texts)} distinct news texts, {words:,} words (CoNLL04 train+dev, bundled article)")
+    base = run("spacy")
+    kgnlp = run("kg_spacy")
+    one = run("kg_build", workers=1)
+    two = run("kg_build", workers=2)
+    wps = lambda r: r["words"] / r["seconds"]
+    print(f"   bare nlp.pipe, {'model':<24} {wps(base):9,.0f} words/s   peak {base['peak_mb']:6.0f} MB")
+    print(f"   nlp.pipe, kg's spaCy pipeline      {wps(kgnlp):9,.0f} words/s   peak {kgnlp['peak_mb']:6.0f} MB")
+    print(f"   kg build, 1 worker                 {wps(one):9,.0f} words/s   peak {one['peak_mb']:6.0f} MB   ({one['triples']:,} triples)")
+    print(f"   kg build, 2 workers                {wps(two):9,.0f} words/s   peak {two['peak_mb']:6.0f} MB")
+    print(f"   ratio kg build / bare model nlp.pipe:        {wps(one) / wps(base):.2f}x")
+    print(f"   ratio kg build / kg's own spaCy nlp.pipe:    {wps(one) / wps(kgnlp):.2f}x")
+    print(f"   ratio 2 workers / 1 worker:                  {wps(two) / wps(one):.2f}x")
+
+    with tempfile.TemporaryDirectory() as d:
+        data = Path(d) / "synthetic.nt"
+        synthetic_nt(data, n)
+        print(f"\n2. SPARQL: {n:,} synthetic triples shaped like kg's graph; 2-hop join + FILTER + GROUP BY + COUNT")
+        ours = run("sparql_kg", data=data)
+        theirs = run("sparql_rdflib", data=data)
+        assert ours["rows"] == theirs["rows"], "the two engines disagree"
+        print(f"   kg query (Oxigraph)   {ours['seconds']:8.3f} s   (load {ours['load_seconds']:.1f} s)   peak {ours['peak_mb']:6.0f} MB")
+        print(f"   rdflib Memory store   {theirs['seconds']:8.3f} s   (load {theirs['load_seconds']:.1f} s)   peak {theirs['peak_mb']:6.0f} MB")
+        print(f"   ratio: {theirs['seconds'] / ours['seconds']:.0f}x faster (same {len(ours['rows'])} rows)")
+
+        print(f"\n3. export {n:,} triples")
+        ex_ours = run("export_kg", data=data)
+        ex_theirs = run("export_rdflib", data=data)
+        for fmt in ("turtle", "nt"):
+            print(f"   {fmt:<7} kg export {ex_ours[fmt]:7.2f} s   rdflib serialize {ex_theirs[fmt]:7.2f} s   ratio {ex_theirs[fmt] / ex_ours[fmt]:.0f}x")
+        print(f"   peak: kg export {ex_ours['peak_mb']:.0f} MB, rdflib {ex_theirs['peak_mb']:.0f} MB")
+    print(f"\n4. peak memory is printed beside each figure (max RSS of its own process)")
+    print(f"total benchmark time: {time.perf_counter() - t_all:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

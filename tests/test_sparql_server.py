@@ -1,0 +1,68 @@
+"""kg against a real SPARQL 1.1 server: Oxigraph's own server binary on a free loopback port."""
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from kg.cli import cli
+
+OXIGRAPH = shutil.which("oxigraph")
+pytestmark = [pytest.mark.server, pytest.mark.skipif(OXIGRAPH is None, reason="oxigraph server binary not installed")]
+SEED = Path(__file__).resolve().parent.parent / "data" / "articles"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [OXIGRAPH, "serve", "--location", str(tmp_path / "db"), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{url}/query?query=ASK%7B%7D", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.mark.model
+def test_build_query_export_render_against_server(server, runner, tmp_path):
+    r = runner.invoke(cli, ["build", str(SEED), "--store", server])
+    assert r.exit_code == 0, r.output
+    assert "1 built" in r.output
+    r = runner.invoke(cli, ["query", "SELECT ?p ?o WHERE { ?p kg:worksFor ?o }", "--store", server, "-f", "json"])
+    assert r.exit_code == 0, r.output
+    assert {"p": "https://w3id.org/kg-news/id/person/irene-gao", "o": "https://w3id.org/kg-news/id/organization/bitmain"} in json.loads(r.output)
+    # building the same article again is skipped by its hash: nothing is duplicated
+    r = runner.invoke(cli, ["build", str(SEED), "--store", server])
+    assert "0 built, 1 unchanged" in r.output
+    out = tmp_path / "g.nt"
+    assert runner.invoke(cli, ["export", "--store", server, "--format", "nt", "-o", str(out)]).exit_code == 0
+    assert "irene-gao" in out.read_text(encoding="utf-8")
+    page = tmp_path / "g.html"
+    assert runner.invoke(cli, ["render", "--store", server, "-o", str(page)]).exit_code == 0
+    assert "Irene Gao" in page.read_text(encoding="utf-8")
+
+
+def test_explicit_endpoints_and_unreachable_server(server, runner):
+    r = runner.invoke(cli, ["query", "ASK { ?s ?p ?o }", "--store", "http://ignored", "--query-endpoint", f"{server}/query", "--update-endpoint", f"{server}/update"])
+    assert r.exit_code == 0 and r.output.strip() == "no"
+    r = runner.invoke(cli, ["query", "ASK { ?s ?p ?o }", "--store", "http://127.0.0.1:9"])
+    assert r.exit_code != 0 and r.output.startswith("kg: error:") and "Traceback" not in r.output
