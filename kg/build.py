@@ -63,10 +63,36 @@ def extract(
 
     nlp = load_pipeline(model)
     resolver = Resolver()
-    pairs = ((a.text, a) for a in articles)
-    for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+    pieces = ((text, (a, offset)) for a in articles for text, offset in chunks(a.text))
+    for doc, (article, offset) in nlp.pipe(pieces, as_tuples=True, batch_size=batch_size):
         ents, facts = resolver.resolve(doc)
-        yield article, ents, facts
+        yield article, ents, _shift(facts, offset)
+
+
+MAX_CHARS = 100_000  # spaCy parses at most ~1M characters at once; long articles go in paragraph-sized pieces
+
+
+def chunks(text: str, max_chars: int = MAX_CHARS) -> Iterator[tuple[str, int]]:
+    """Split text at paragraph (else line, else space) boundaries into pieces of at most max_chars."""
+    start, n = 0, len(text)
+    while start < n:
+        end = min(start + max_chars, n)
+        if end < n:
+            for sep in ("\n\n", "\n", " "):
+                cut = text.rfind(sep, start + max_chars // 2, end)
+                if cut > start:
+                    end = cut + len(sep)
+                    break
+        yield text[start:end], start
+        start = end
+
+
+def _shift(facts: list[Fact], offset: int) -> list[Fact]:
+    if offset:
+        for f in facts:
+            f.start += offset
+            f.end += offset
+    return facts
 
 
 _WORKER: dict = {}
@@ -83,8 +109,11 @@ def _worker_init(model: str | None) -> None:
 
 
 def _worker_extract(article: Article):
-    doc = _WORKER["nlp"](article.text)
-    ents, facts = _WORKER["resolver"].resolve(doc)
+    ents, facts = {}, []
+    for text, offset in chunks(article.text):
+        e, f = _WORKER["resolver"].resolve(_WORKER["nlp"](text))
+        ents.update(e)
+        facts.extend(_shift(f, offset))
     return article, ents, facts
 
 
@@ -128,12 +157,15 @@ def build_into(store: KGStore, articles: Iterable[Article], model: str | None = 
                 continue
             yield a
 
+    last = None
     for article, ents, facts in extract(fresh(), model=model, workers=workers):
         labels = store.labels(entity_iri(k) for k in ents)
         triples = document_triples(article, ents, facts, ont, labels)
         summary.triples += store.add_triples(triples)
-        summary.documents += 1
-        summary.words += len(article.text.split())
+        if article is not last:  # a long article arrives in several pieces
+            summary.documents += 1
+            summary.words += len(article.text.split())
+            last = article
         summary.entities.update(ont.top_class(e.cls) for e in ents.values())
         summary.relations.update(f.relation for f in facts)
         if progress is not None:

@@ -28,6 +28,10 @@ class KGGroup(click.Group):
             return super().invoke(ctx)
         except KGError as e:
             click.echo(f"kg: error: {e}", err=True)
+            if e.hard_exit and not os.environ.get("KG_NO_HARD_EXIT"):
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(e.exit_code)
             ctx.exit(e.exit_code)
         except KeyboardInterrupt:
             click.echo("kg: interrupted; the store is left as of the last completed article", err=True)
@@ -87,18 +91,19 @@ def build(paths, out, model, workers, no_html, quiet, store_url, query_endpoint,
 @click.option("--graph", "-g", default="out", show_default=True, help="Output folder of a build, or an RDF file.")
 @click.option("--format", "-f", "fmt", default="table", type=click.Choice(["table", "csv", "json"]), show_default=True)
 @click.option("--update", is_flag=True, help="Allow SPARQL UPDATE (writes to the store).")
+@click.option("--timeout", default=None, type=click.FloatRange(min=0, min_open=True), help="Give up after this many seconds.")
 @store_options
-def query(sparql, graph, fmt, update, store_url, query_endpoint, update_endpoint):
+def query(sparql, graph, fmt, update, timeout, store_url, query_endpoint, update_endpoint):
     """Run a SPARQL query (text or a .rq file); prefixes kg:, schema:, prov:, rdfs:, skos:, xsd: … are predeclared.
 
     Example: kg query 'SELECT ?p ?org WHERE { ?p kg:worksFor ?org }' --graph out
     """
-    from .query import format_result, read_query, run_query
+    from .query import format_result, read_query, run_query_timed
     from .store import open_store
 
     text = read_query(sparql)
     with open_store(graph, store_url, write=update, query_endpoint=query_endpoint, update_endpoint=update_endpoint) as store:
-        click.echo(format_result(run_query(store, text, update=update), fmt))
+        click.echo(format_result(run_query_timed(store, text, update=update, timeout=timeout), fmt))
 
 
 @cli.command()

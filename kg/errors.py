@@ -8,10 +8,11 @@ class KGError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, exit_code: int | None = None):
+    def __init__(self, message: str, exit_code: int | None = None, hard_exit: bool = False):
         super().__init__(message)
         if exit_code is not None:
             self.exit_code = exit_code
+        self.hard_exit = hard_exit  # work is still running in a thread that cannot be stopped
 
 
 class Errors:

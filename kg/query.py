@@ -48,6 +48,31 @@ def run_query(store, query: str, update: bool = False):
     return result[1]
 
 
+def run_query_timed(store, query: str, update: bool = False, timeout: float | None = None):
+    """run_query, giving up after `timeout` seconds (the engine cannot be interrupted, so the
+    query keeps a daemon thread until the process exits; the CLI exits right away)."""
+    if not timeout:
+        return run_query(store, query, update)
+    import threading
+
+    box: dict = {}
+
+    def work():
+        try:
+            box["result"] = run_query(store, query, update)
+        except BaseException as e:  # noqa: BLE001 - handed back to the caller's thread
+            box["error"] = e
+
+    t = threading.Thread(target=work, daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise KGError(Errors.E032.format(seconds=timeout), hard_exit=True)
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
 def format_result(result, fmt: str = "table") -> str:
     if result is None:
         return "update applied"
