@@ -225,3 +225,15 @@ def test_arbitrary_unicode_never_breaks_extraction_or_serialisation(text):
         g = Graph()
         g.parse(data=buf.getvalue().decode("utf-8"), format=parser)
         assert len(g) == len(store)
+
+
+@pytest.mark.model
+def test_query_timeout_stops_a_runaway_query(seed_out):
+    t0 = time.perf_counter()
+    r = subprocess.run(
+        KG_BIN + ["query", "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", "-g", str(seed_out), "--timeout", "1"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert r.returncode == 1
+    assert "longer than 1.0 s" in r.stderr and "Traceback" not in r.stderr
+    assert time.perf_counter() - t0 < 30
