@@ -179,7 +179,7 @@ _TEMPLATE = """<!DOCTYPE html>
  function nodeVisible(n){ return !hiddenCls[n.cls] && (!focusSet || focusSet[n.id]); }
  var nodeView=new vis.DataView(nodes,{filter:nodeVisible});
  var edgeView=new vis.DataView(edges,{filter:function(e){ return !hiddenRel[e.relation]; }});
- var net=new vis.Network(document.getElementById("graph"),{nodes:nodeView,edges:edgeView},{
+ var net=new vis.Network(document.getElementById("graph"),{},{
    physics:{enabled:@@PHYSICS@@,stabilization:{iterations:200},barnesHut:{gravitationalConstant:-2500,centralGravity:0.6,springLength:120,avoidOverlap:0.3}},
    edges:{font:{size:11,align:"middle",strokeWidth:3},smooth:{type:"dynamic"},color:{color:"#999"}},
    nodes:{font:{size:16,strokeWidth:3,strokeColor:"#ffffff"}}, interaction:{hover:true,tooltipDelay:150}
@@ -188,7 +188,10 @@ _TEMPLATE = """<!DOCTYPE html>
  // The first stable frame: after stabilisation, or the first drawing when the layout came precomputed.
  function stable(){ if(!window.kgStabilized){ window.kgStabilized=true; window.kgStableAt=performance.now(); } }
  net.once("stabilized",function(){ stable(); net.setOptions({physics:{enabled:false}}); net.fit(); });
+ net.once("stabilizationIterationsDone",function(){ stable(); });
  net.once("afterDrawing",function(){ window.kgDrawn=true; if(!@@PHYSICS@@) stable(); });
+ // data last, so no event fires before the handlers above are in place
+ net.setData({nodes:nodeView,edges:edgeView});
  function text(el,s){ el.textContent=s; }
  function count(){ text(document.getElementById("count"), nodeView.length+" entities, "+edgeView.length+" facts shown"); }
  function refresh(){ nodeView.refresh(); edgeView.refresh(); count(); }
