@@ -207,17 +207,43 @@ def _qualifiers(anchor: Token, used: set[int]) -> dict:
     return out
 
 
+def _trigger(pattern: list[dict]) -> tuple[str, frozenset] | None:
+    """What a document must contain for a pattern to have a chance: its anchor's lemma, word or
+    entity type. Most anchors are rare words ("merger", "headquartered"), so most documents
+    skip most patterns (matching every pattern on every token is the extractor's main cost)."""
+    attrs = pattern[0].get("RIGHT_ATTRS", {})
+    for key in ("LEMMA", "LOWER", "ENT_TYPE"):
+        v = attrs.get(key)
+        if isinstance(v, str):
+            return key, frozenset([v])
+        if isinstance(v, dict) and "IN" in v:
+            return key, frozenset(v["IN"])
+    return None
+
+
 class RelationExtractor:
     def __init__(self, nlp: Language, name: str, patterns: str | None = None):
         self.name = name
         self.patterns = {r["id"]: r for r in load_patterns(patterns)}
-        self.matcher = DependencyMatcher(nlp.vocab, validate=True)
+        self.matchers: list[tuple[tuple | None, DependencyMatcher]] = []
         for pid, row in self.patterns.items():
-            self.matcher.add(pid, [row["pattern"]])
+            m = DependencyMatcher(nlp.vocab, validate=True)
+            m.add(pid, [row["pattern"]])
+            self.matchers.append((_trigger(row["pattern"]), m))
+
+    def _matches(self, doc: Doc):
+        present = {
+            "LEMMA": {t.lemma_ for t in doc},
+            "LOWER": {t.lower_ for t in doc},
+            "ENT_TYPE": {t.ent_type_ for t in doc if t.ent_type_},
+        }
+        for trigger, matcher in self.matchers:
+            if trigger is None or not trigger[1].isdisjoint(present[trigger[0]]):
+                yield from matcher(doc)
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[tuple, RelationMention] = {}
-        for match_id, token_ids in self.matcher(doc):
+        for match_id, token_ids in self._matches(doc):
             row = self.patterns[doc.vocab.strings[match_id]]
             nodes = {n["RIGHT_ID"]: doc[i] for n, i in zip(row["pattern"], token_ids)}
             anchor = nodes[row.get("anchor", row["pattern"][0]["RIGHT_ID"])]
