@@ -21,6 +21,7 @@ from pathlib import Path
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 NER_DIR = MODEL_DIR / "ner"
 REL_PATH = MODEL_DIR / "relations.json"
+POS_WEIGHT = 2.0  # relation classes weigh more than "none" (most pairs hold no relation)
 _GOLD_LABEL = {"PERSON": "PERSON", "PEOP": "PERSON", "ORG": "ORG"}
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
 
@@ -219,7 +220,7 @@ def train_relations(train_path, dev_path=None, out_path: Path = REL_PATH, base: 
         X, y = X + Xp, y + yp
     vec = DictVectorizer()
     Xv = vec.fit_transform(X)
-    clf = LogisticRegression(C=C, max_iter=3000, class_weight={c: (1.0 if c == "none" else 2.0) for c in set(y)})
+    clf = LogisticRegression(C=C, max_iter=3000, class_weight={c: (1.0 if c == "none" else POS_WEIGHT) for c in set(y)})
     clf.fit(Xv, y)
     log(f"relations: {len(y)} training pairs, {Counter(y).most_common()}; {Xv.shape[1]} features")
     names = vec.get_feature_names_out()
