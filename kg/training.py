@@ -236,22 +236,34 @@ def train_relations(train_path, dev_path=None, out_path: Path = REL_PATH, base: 
         # The threshold is chosen where it will be used: on the entities kg finds itself.
         Xd, yd = _predicted_examples(full, dev) if predicted else _relation_examples(nlp, dev)
         probs = clf.predict_proba(vec.transform(Xd))
-        best = (0.0, 0.5)
-        for th in [x / 20 for x in range(2, 18)]:
-            tp = fp = fn = 0
-            for row, gold in zip(probs, yd):
-                k = row.argmax()
-                pred = clf.classes_[k] if row[k] >= th else "none"
-                if pred != "none" and pred == gold:
-                    tp += 1
-                else:
-                    fp += pred != "none"
-                    fn += gold != "none"
-            f1 = 2 * tp / max(2 * tp + fp + fn, 1)
-            best = max(best, (f1, th))
-        model["threshold"] = best[1]
-        meta.update({"dev_pair_f1": round(best[0], 4), "dev_pairs_from": "kg entities" if predicted else "gold entities", "threshold": best[1]})
-        log(f"relations: dev pair F1 ({meta['dev_pairs_from']}) {best[0]:.3f} at threshold {best[1]}")
+        classes = list(clf.classes_)
+        # one threshold per relation: each class keeps the cut-off that maximises its own F1 on dev
+        thresholds = {}
+        for k, cls in enumerate(classes):
+            if cls == "none":
+                continue
+            best = (-1.0, 0.5)
+            for th in [x / 20 for x in range(4, 19)]:
+                tp = fp = fn = 0
+                for row, gold in zip(probs, yd):
+                    pred = cls if row.argmax() == k and row[k] >= th else None
+                    tp += pred == cls and gold == cls
+                    fp += pred == cls and gold != cls
+                    fn += pred != cls and gold == cls
+                f1 = 2 * tp / max(2 * tp + fp + fn, 1)
+                best = max(best, (f1, th))
+            thresholds[str(cls)] = best[1]
+        model["thresholds"] = thresholds
+        tp = fp = fn = 0
+        for row, gold in zip(probs, yd):
+            k = row.argmax()
+            pred = classes[k] if classes[k] != "none" and row[k] >= thresholds[classes[k]] else "none"
+            tp += pred != "none" and pred == gold
+            fp += pred != "none" and pred != gold
+            fn += gold != "none" and pred != gold
+        f1 = 2 * tp / max(2 * tp + fp + fn, 1)
+        meta.update({"dev_pair_f1": round(f1, 4), "dev_pairs_from": "kg entities" if predicted else "gold entities", "thresholds": thresholds})
+        log(f"relations: dev pair F1 ({meta['dev_pairs_from']}) {f1:.3f} with thresholds {thresholds}")
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(model, separators=(",", ":")))

@@ -112,6 +112,7 @@ class LinearModel:
         self.intercept: list[float] = data["intercept"]
         self.weights: dict[str, list[float]] = data["weights"]
         self.threshold: float = data.get("threshold", 0.5)
+        self.thresholds: dict[str, float] = data.get("thresholds", {})  # per relation, chosen on dev
 
     def predict(self, feats: dict[str, float]) -> tuple[str, float]:
         scores = list(self.intercept)
@@ -150,7 +151,7 @@ class RelationClassifier:
             ents = [(e, t) for e, t in ents if t]
             for a, b, ta, tb in candidate_pairs(ents):
                 label, prob = self.model.predict(features(a, b, ta, tb))
-                if label == "none" or prob < self.model.threshold:
+                if label == "none" or prob < self.model.thresholds.get(label, self.model.threshold):
                     continue
                 out.append(
                     {
