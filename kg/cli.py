@@ -186,7 +186,8 @@ def eval_(gold, model, show_errors):
 @click.option("--dev", "dev_path", default=None, help="Gold JSONL to pick the best epoch and threshold on.")
 @click.option("--epochs", default=12, show_default=True, type=click.IntRange(1, 100))
 @click.option("--only", type=click.Choice(["ner", "relations"]), default=None, help="Retrain one part only.")
-def train(train_path, dev_path, epochs, only):
+@click.option("--models", "models_dir", default=None, help="Where to write the models (default: the package's kg/models, used at run time).")
+def train(train_path, dev_path, epochs, only, models_dir):
     """Retrain the news NER and the relation classifier shipped in kg/models/.
 
     Example: kg train --train ../shared/eval/conll04_train.jsonl --dev ../shared/eval/conll04_dev.jsonl
@@ -196,10 +197,13 @@ def train(train_path, dev_path, epochs, only):
     for p in (train_path, dev_path):
         if p and not os.path.isfile(p):
             raise KGError(f"no such file: {p}")
+    from pathlib import Path
+
+    out = Path(models_dir) if models_dir else training.MODEL_DIR
     if only in (None, "ner"):
-        training.train_ner(train_path, dev_path, epochs=epochs, log=click.echo)
+        training.train_ner(train_path, dev_path, out_dir=out / "ner", epochs=epochs, log=click.echo)
     if only in (None, "relations"):
-        training.train_relations(train_path, dev_path, log=click.echo)
+        training.train_relations(train_path, dev_path, out_path=out / "relations.json", log=click.echo)
 
 
 def main():  # pragma: no cover

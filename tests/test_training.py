@@ -1,0 +1,26 @@
+"""`kg train` retrains both learned parts from gold JSONL (here a tiny set, into a temporary folder)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kg.cli import cli
+
+pytestmark = pytest.mark.model
+SENTENCES = Path(__file__).resolve().parent.parent / "data" / "training" / "news_sentences.jsonl"
+
+
+def test_kg_train_writes_ner_and_classifier(tmp_path, runner):
+    models = tmp_path / "models"
+    r = runner.invoke(cli, ["train", "--train", str(SENTENCES), "--dev", str(SENTENCES), "--epochs", "1", "--models", str(models)])
+    assert r.exit_code == 0, r.output
+    meta = json.loads((models / "ner" / "training.json").read_text())
+    assert meta["epochs"] == 1 and 0.0 <= meta["dev_f1"] <= 1.0
+    model = json.loads((models / "relations.json").read_text())
+    assert "none" in model["classes"] and model["weights"] and set(model["thresholds"]) <= set(model["classes"])
+
+
+def test_kg_train_refuses_missing_files(tmp_path, runner):
+    r = runner.invoke(cli, ["train", "--train", str(tmp_path / "nope.jsonl")])
+    assert r.exit_code != 0 and r.output.startswith("kg: error:")
