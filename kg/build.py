@@ -57,7 +57,8 @@ def extract(
 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
         with ctx.Pool(workers, initializer=_worker_init, initargs=(model,)) as pool:
-            yield from pool.imap(_worker_extract, articles, chunksize=4)
+            for results in pool.imap(_worker_extract, _batches(articles, batch_size)):
+                yield from results
         return
     from .nlp.pipeline import load_pipeline
 
@@ -108,13 +109,26 @@ def _worker_init(model: str | None) -> None:
     _WORKER["resolver"] = Resolver()
 
 
-def _worker_extract(article: Article):
-    ents, facts = {}, []
-    for text, offset in chunks(article.text):
-        e, f = _WORKER["resolver"].resolve(_WORKER["nlp"](text))
-        ents.update(e)
-        facts.extend(_shift(f, offset))
-    return article, ents, facts
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _worker_extract(articles: list[Article]) -> list[tuple[Article, dict[str, Entity], list[Fact]]]:
+    """Parse (batched through nlp.pipe, like the single-process path) and resolve a batch of articles."""
+    out = {id(a): (a, {}, []) for a in articles}
+    pieces = ((text, (a, offset)) for a in articles for text, offset in chunks(a.text))
+    for doc, (article, offset) in _WORKER["nlp"].pipe(pieces, as_tuples=True, batch_size=BATCH_SIZE):
+        ents, facts = _WORKER["resolver"].resolve(doc)
+        out[id(article)][1].update(ents)
+        out[id(article)][2].extend(_shift(facts, offset))
+    return list(out.values())
 
 
 @contextmanager

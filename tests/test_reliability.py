@@ -237,3 +237,14 @@ def test_query_timeout_stops_a_runaway_query(seed_out):
     assert r.returncode == 1
     assert "longer than 1.0 s" in r.stderr and "Traceback" not in r.stderr
     assert time.perf_counter() - t0 < 30
+
+
+@pytest.mark.model
+def test_two_workers_build_the_same_graph_as_one(tmp_path):
+    texts = [f"Jane Doe {i}, a spokeswoman for Google, said Microsoft opened an office in Paris." for i in range(40)]
+    arts = [Article.from_text(t, f"a{i}.txt") for i, t in enumerate(texts)]
+    one, two = KGStore.memory(), KGStore.memory()
+    s1 = build_into(one, arts, workers=1)
+    s2 = build_into(two, arts, workers=2)
+    assert s1.documents == s2.documents == 40
+    assert set(one.to_rdflib()) == set(two.to_rdflib())
