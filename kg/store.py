@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from oxrdflib._converter import from_ox, to_ox
 from rdflib import RDFS, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from .errors import Errors, KGError
 from .ontology import ID, KG, PROV, SCHEMA
@@ -47,7 +48,8 @@ class KGStore:
         self.ox = ox_store
         self.location = location
         self._lock_fd = lock_fd
-        self.graph = Graph(store=OxigraphStore(store=ox_store))
+        # identifier = the dataset's default graph, where kg writes; any other identifier would be an empty named graph
+        self.graph = Graph(store=OxigraphStore(store=ox_store), identifier=DATASET_DEFAULT_GRAPH_ID)
         for p, ns in PREFIXES.items():
             self.graph.bind(p, ns, override=True)
 

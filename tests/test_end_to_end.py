@@ -186,3 +186,12 @@ def test_render_focus_classes_and_max_nodes(seed_out, runner, tmp_path):
     assert len(nodes_of(["--max-nodes", "5"])) == 5
     r = runner.invoke(cli, ["render", "--graph", str(seed_out), "-o", str(tmp_path / "q.html"), "--focus", "Nobody Here"])
     assert r.exit_code != 0 and "no node named" in r.output
+
+
+def test_rdflib_view_of_the_store_sees_every_triple(seed_out):
+    from kg.store import KGStore
+
+    with KGStore.for_reading(seed_out) as store:
+        assert len(store.graph) == len(store) > 500
+        rows = list(store.graph.query("SELECT ?p WHERE { ?p kg:worksFor ?o }"))
+        assert len(rows) == 2
