@@ -69,8 +69,19 @@ def build(paths, out, model, workers, no_html, quiet, store_url, query_endpoint,
 
     from . import build as b
 
-    bar = None if quiet or not sys.stderr.isatty() else tqdm(unit="doc", desc="building", file=sys.stderr)
-    progress = (lambda a: bar.update(1)) if bar else None
+    from .articles import find_files
+
+    bar = None
+    if not quiet and sys.stderr.isatty():
+        bar = tqdm(total=len(find_files(paths)), unit="doc", desc="building", file=sys.stderr)
+        words = [0]
+
+        def tick(article):
+            words[0] += len(article.text.split())
+            elapsed = bar.format_dict["elapsed"] or 1e-9
+            bar.set_postfix_str(f"{words[0] / elapsed:,.0f} words/s", refresh=False)
+            bar.update(1)
+    progress = tick if bar else None
     if store_url:
         from .articles import read_articles
         from .store import open_store
