@@ -99,7 +99,7 @@ def task_kg_spacy(args) -> dict:
 
 def task_kg_build(args) -> dict:
     from kg.articles import Article
-    from kg.build import build_into, extract
+    from kg.builder import build_into, extract
     from kg.store import KGStore
 
     texts = corpus_texts()

@@ -67,7 +67,7 @@ def build(paths, out, model, workers, no_html, quiet, store_url, query_endpoint,
     """
     from tqdm import tqdm
 
-    from . import build as b
+    from . import builder as b
 
     from .articles import find_files
 
@@ -127,7 +127,7 @@ def export(graph, fmt, output, store_url, query_endpoint, update_endpoint):
 
     Example: kg export --graph out --format nt -o graph.nt
     """
-    from .build import atomic_write
+    from .builder import atomic_write
     from .export import export as do_export, rdf_format
     from .store import open_store
 
@@ -153,7 +153,7 @@ def render(graph, output, focus_name, max_nodes, classes, store_url, query_endpo
 
     Example: kg render --graph out -o graph.html --classes Person,Company,Policy
     """
-    from .build import atomic_write
+    from .builder import atomic_write
     from .errors import Errors
     from .ontology import load_ontology
     from .render import render_html

@@ -91,7 +91,7 @@ def load_gold(path: str | Path) -> list[dict]:
 
 def evaluate(gold_path: str | Path, model: str | None = None, graph_store=None) -> Report:
     """Build the gold texts into a fresh in-memory graph and score it."""
-    from .build import build_into
+    from .builder import build_into
     from .store import KGStore
 
     docs = load_gold(gold_path)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from rdflib import Dataset, Graph
 
 from kg.articles import Article
-from kg.build import MAX_CHARS, build_into, chunks
+from kg.builder import MAX_CHARS, build_into, chunks
 from kg.cli import cli
 from kg.mapping import document_triples
 from kg.ontology import load_ontology
@@ -129,7 +129,7 @@ def test_full_disk_leaves_previous_output(tmp_path, runner, monkeypatch):
     store = _hostile_graph()
     target = tmp_path / "g.ttl"
     target.write_text("previous")
-    from kg.build import atomic_write
+    from kg.builder import atomic_write
     from kg.errors import KGError
     from kg.export import export
 

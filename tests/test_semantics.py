@@ -4,7 +4,7 @@ import pytest
 from rdflib import URIRef
 
 from kg.articles import Article
-from kg.build import build_into
+from kg.builder import build_into
 from kg.nlp.pipeline import load_pipeline
 from kg.resolve import Resolver
 from kg.store import KGStore
