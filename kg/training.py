@@ -200,7 +200,7 @@ def _relation_examples(nlp, docs: list[dict]):
     return X, y
 
 
-def train_relations(train_path, dev_path=None, out_path: Path = REL_PATH, base: str | None = None, C: float = 0.3, predicted: bool = True,
+def train_relations(train_path, dev_path=None, out_path: Path = REL_PATH, base: str | None = None, C: float = 0.1, predicted: bool = True,
                     extra=(NEWS_SENTENCES,), log=print) -> dict:
     """Fit the pair classifier on gold entities; pick the probability threshold on dev."""
     import spacy
