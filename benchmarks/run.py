@@ -110,16 +110,32 @@ def task_kg_build(args) -> dict:
         return {"seconds": time.perf_counter() - t0, "words": s.words, "triples": s.triples}
 
 
-def task_sparql_kg(args) -> dict:
+def _kg_store(path: str):
+    """kg's store (Oxigraph, in memory) bulk-loaded with the synthetic triples; and the seconds it took."""
     import pyoxigraph as ox
 
-    from kg.query import run_query
     from kg.store import KGStore
 
     store = KGStore(ox.Store(), "<bench>")
     t0 = time.perf_counter()
-    store.ox.bulk_load(path=args.data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
-    load = time.perf_counter() - t0
+    store.ox.bulk_load(path=path, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+    return store, time.perf_counter() - t0
+
+
+def _timed_serialise(write, formats=("turtle", "nt")) -> dict:
+    out = {}
+    for fmt in formats:
+        with open(os.devnull, "wb") as sink:
+            t0 = time.perf_counter()
+            write(sink, fmt)
+            out[fmt] = time.perf_counter() - t0
+    return out
+
+
+def task_sparql_kg(args) -> dict:
+    from kg.query import run_query
+
+    store, load = _kg_store(args.data)
     t0 = time.perf_counter()
     _, rows = run_query(store, QUERY)
     return {"load_seconds": load, "seconds": time.perf_counter() - t0, "rows": rows}
@@ -138,20 +154,10 @@ def task_sparql_rdflib(args) -> dict:
 
 
 def task_export_kg(args) -> dict:
-    import pyoxigraph as ox
-
     from kg.export import export
-    from kg.store import KGStore
 
-    store = KGStore(ox.Store(), "<bench>")
-    store.ox.bulk_load(path=args.data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
-    out = {}
-    for fmt in ("turtle", "nt"):
-        with open(os.devnull, "wb") as sink:
-            t0 = time.perf_counter()
-            export(store, fmt, sink)
-            out[fmt] = time.perf_counter() - t0
-    return out
+    store, _ = _kg_store(args.data)
+    return _timed_serialise(lambda sink, fmt: export(store, fmt, sink))
 
 
 def task_export_rdflib(args) -> dict:
@@ -159,30 +165,13 @@ def task_export_rdflib(args) -> dict:
 
     g = Graph()
     g.parse(args.data, format="nt")
-    out = {}
-    for fmt in ("turtle", "nt"):
-        with open(os.devnull, "wb") as sink:
-            t0 = time.perf_counter()
-            g.serialize(sink, format=fmt)
-            out[fmt] = time.perf_counter() - t0
-    return out
+    return _timed_serialise(lambda sink, fmt: g.serialize(sink, format=fmt))
 
 
 def task_export_rdflib_on_kg_graph(args) -> dict:
     """rdflib's own serializers called on kg's rdflib Graph (Oxigraph store underneath)."""
-    import pyoxigraph as ox
-
-    from kg.store import KGStore
-
-    store = KGStore(ox.Store(), "<bench>")
-    store.ox.bulk_load(path=args.data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
-    out = {}
-    for fmt in ("turtle", "nt"):
-        with open(os.devnull, "wb") as sink:
-            t0 = time.perf_counter()
-            store.graph.serialize(sink, format=fmt)
-            out[fmt] = time.perf_counter() - t0
-    return out
+    store, _ = _kg_store(args.data)
+    return _timed_serialise(lambda sink, fmt: store.graph.serialize(sink, format=fmt))
 
 
 TASKS = {k[5:]: v for k, v in globals().items() if k.startswith("task_")}
