@@ -180,7 +180,6 @@ TASKS = {k[5:]: v for k, v in globals().items() if k.startswith("task_")}
 # ----------------------------------------------------------------------------- driver
 def run(task: str, **kw) -> dict:
     cmd = [sys.executable, __file__, "--task", task] + [x for k, v in kw.items() for x in (f"--{k}", str(v))]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["peak_mb"] = result.pop("_peak_kb") / 1024
@@ -240,7 +239,7 @@ def main() -> None:
             print(f"   {fmt:<7} kg export {ex_ours[fmt]:7.2f} s   rdflib serialize, Memory graph {ex_theirs[fmt]:7.2f} s ({ex_theirs[fmt] / ex_ours[fmt]:.0f}x)"
                   f"   rdflib serialize, kg's Oxigraph-backed graph {ex_on_kg[fmt]:7.2f} s ({ex_on_kg[fmt] / ex_ours[fmt]:.0f}x)")
         print(f"   peak: kg export {ex_ours['peak_mb']:.0f} MB, rdflib Memory {ex_theirs['peak_mb']:.0f} MB, rdflib on kg's graph {ex_on_kg['peak_mb']:.0f} MB")
-    print(f"\n4. peak memory is printed beside each figure (max RSS of its own process)")
+    print("\n4. peak memory is printed beside each figure (max RSS of its own process)")
     print(f"total benchmark time: {time.perf_counter() - t_all:.0f} s")
 
 

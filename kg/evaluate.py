@@ -108,7 +108,6 @@ def score(docs: list[dict], g) -> Report:
 
     # Gold entities and facts, as sets of normalised names.
     gold_ents: dict[tuple[frozenset, str], None] = {}
-    alias_of: dict[str, set[frozenset]] = defaultdict(set)
     gold_facts: set[tuple[frozenset, str, frozenset]] = set()
     for d in docs:
         names: dict[str, frozenset] = {}

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
+from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
 
 KG = Namespace("https://w3id.org/kg-news/ontology#")
 ID = Namespace("https://w3id.org/kg-news/id/")

@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 from .errors import Errors, KGError
-from .store import PREFIXES, KGStore
 
 _UPDATE = re.compile(r"^\s*(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.I | re.M)
 _PROLOGUE = re.compile(r"^\s*((PREFIX|BASE)\s+[^\n]*\n|#[^\n]*\n|\s+)*", re.I)

@@ -97,7 +97,6 @@ def test_two_thousand_nodes_stabilise_in_under_three_seconds(browser, tmp_path, 
         lines.append(f'<https://w3id.org/kg-news/id/e/{i}> a kg:{classes[i % 4]} ; rdfs:label "entity {i}" .')
     lines.append('<https://w3id.org/kg-news/id/article/a> kg:fileName "synthetic.txt" .')
     for i in range(0, n, 4):
-        j = (i * 7 + 5) % n
         lines.append(f"<https://w3id.org/kg-news/id/e/{i+1}> kg:worksFor <https://w3id.org/kg-news/id/e/{i}> .")
         lines.append(
             f'<https://w3id.org/kg-news/id/assertion/{i}> a kg:Assertion ; rdf:subject <https://w3id.org/kg-news/id/e/{i+1}> ; '

@@ -1,6 +1,5 @@
 """The data files agree with each other: patterns ↔ ontology ↔ styles ↔ alias table."""
 
-import json
 
 import pytest
 import srsly
