@@ -195,7 +195,7 @@ def eval_(gold, model, show_errors):
 @cli.command()
 @click.option("--train", "train_path", required=True, help="Gold JSONL with span entities and relations (CoNLL04 format).")
 @click.option("--dev", "dev_path", default=None, help="Gold JSONL to pick the best epoch and threshold on.")
-@click.option("--epochs", default=12, show_default=True, type=click.IntRange(1, 100))
+@click.option("--epochs", default=20, show_default=True, type=click.IntRange(1, 100))
 @click.option("--only", type=click.Choice(["ner", "relations"]), default=None, help="Retrain one part only.")
 @click.option("--models", "models_dir", default=None, help="Where to write the models (default: the package's kg/models, used at run time).")
 def train(train_path, dev_path, epochs, only, models_dir):

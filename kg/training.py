@@ -85,8 +85,8 @@ def _ent_f1(nlp, docs: list[dict]) -> float:
 NEWS_SENTENCES = Path(__file__).resolve().parent.parent / "data" / "training" / "news_sentences.jsonl"
 
 
-def train_ner(train_path, dev_path=None, out_dir: Path = NER_DIR, base: str | None = None, epochs: int = 12, seed: int = 0,
-              extra=(NEWS_SENTENCES,), extra_repeat: int = 4, log=print) -> dict:
+def train_ner(train_path, dev_path=None, out_dir: Path = NER_DIR, base: str | None = None, epochs: int = 20, seed: int = 0,
+              extra=(NEWS_SENTENCES,), extra_repeat: int = 4, dropout: float = 0.35, log=print) -> dict:
     """Fine-tune the base model's ner; keep the epoch with the best dev entity F1."""
     import spacy
     from spacy.training import Example
@@ -115,7 +115,7 @@ def train_ner(train_path, dev_path=None, out_dir: Path = NER_DIR, base: str | No
             random.shuffle(examples)
             losses: dict = {}
             for batch in minibatch(examples, size=16):
-                nlp.update(batch, drop=0.25, sgd=optimizer, losses=losses)
+                nlp.update(batch, drop=dropout, sgd=optimizer, losses=losses)
             f1 = float(_ent_f1(nlp, dev)) if dev else 0.0
             history.append({"epoch": epoch + 1, "loss": round(float(losses.get("ner", 0.0)), 2), "dev_f1": round(f1, 4)})
             log(f"ner epoch {epoch + 1}: loss {losses.get('ner', 0.0):.1f}, dev entity F1 {f1:.3f} ({time.perf_counter() - t0:.0f} s)")
@@ -128,7 +128,7 @@ def train_ner(train_path, dev_path=None, out_dir: Path = NER_DIR, base: str | No
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ner.to_disk(out_dir)
-    meta = {"base": base_name, "base_version": nlp.meta.get("version"), "train": Path(train_path).name, "epochs": epochs, "dev_f1_before": before, "dev_f1": best, "history": history}
+    meta = {"base": base_name, "base_version": nlp.meta.get("version"), "train": Path(train_path).name, "epochs": epochs, "dropout": dropout, "dev_f1_before": before, "dev_f1": best, "history": history}
     (out_dir / "training.json").write_text(json.dumps(meta, indent=2))
     return meta
 
