@@ -73,28 +73,26 @@ def synthetic_nt(path: Path, n_triples: int) -> None:
 
 
 # ----------------------------------------------------------------------------- tasks (one process each)
+def _time_pipe(nlp) -> dict:
+    texts = corpus_texts()
+    t0 = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=32):
+        pass
+    return {"seconds": time.perf_counter() - t0, "words": sum(len(t.split()) for t in texts)}
+
+
 def task_spacy(args) -> dict:
     import spacy
 
     from kg.nlp.pipeline import default_model
 
-    texts = corpus_texts()
-    nlp = spacy.load(default_model())
-    t0 = time.perf_counter()
-    for _ in nlp.pipe(texts, batch_size=32):
-        pass
-    return {"seconds": time.perf_counter() - t0, "words": sum(len(t.split()) for t in texts)}
+    return _time_pipe(spacy.load(default_model()))
 
 
 def task_kg_spacy(args) -> dict:
     from kg.nlp.pipeline import load_pipeline
 
-    texts = corpus_texts()
-    nlp = load_pipeline()
-    t0 = time.perf_counter()
-    for _ in nlp.pipe(texts, batch_size=32):
-        pass
-    return {"seconds": time.perf_counter() - t0, "words": sum(len(t.split()) for t in texts)}
+    return _time_pipe(load_pipeline())
 
 
 def task_kg_build(args) -> dict:

@@ -56,14 +56,20 @@ def extract(
         import multiprocessing as mp
 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+        from spacy.util import minibatch
+
         with ctx.Pool(workers, initializer=_worker_init, initargs=(model,)) as pool:
-            for results in pool.imap(_worker_extract, _batches(articles, batch_size)):
+            for results in pool.imap(_worker_extract, minibatch(articles, batch_size)):
                 yield from results
         return
     from .nlp.pipeline import load_pipeline
 
-    nlp = load_pipeline(model)
-    resolver = Resolver()
+    yield from _resolved_pieces(load_pipeline(model), Resolver(), articles, batch_size)
+
+
+def _resolved_pieces(nlp, resolver: Resolver, articles: Iterable[Article], batch_size: int = BATCH_SIZE):
+    """(article, entities, facts) for each piece of each article, parsed in batches through nlp.pipe.
+    A long article yields several pieces, one after the other, with offsets into the whole text."""
     pieces = ((text, (a, offset)) for a in articles for text, offset in chunks(a.text))
     for doc, (article, offset) in nlp.pipe(pieces, as_tuples=True, batch_size=batch_size):
         ents, facts = resolver.resolve(doc)
@@ -109,26 +115,10 @@ def _worker_init(model: str | None) -> None:
     _WORKER["resolver"] = Resolver()
 
 
-def _batches(items: Iterable, size: int) -> Iterator[list]:
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _worker_extract(articles: list[Article]) -> list[tuple[Article, dict[str, Entity], list[Fact]]]:
-    """Parse (batched through nlp.pipe, like the single-process path) and resolve a batch of articles."""
-    out = {id(a): (a, {}, []) for a in articles}
-    pieces = ((text, (a, offset)) for a in articles for text, offset in chunks(a.text))
-    for doc, (article, offset) in _WORKER["nlp"].pipe(pieces, as_tuples=True, batch_size=BATCH_SIZE):
-        ents, facts = _WORKER["resolver"].resolve(doc)
-        out[id(article)][1].update(ents)
-        out[id(article)][2].extend(_shift(facts, offset))
-    return list(out.values())
+    """A worker's batch: the same pieces the single process yields (pickled together, so the pieces of
+    one article still share one Article object in the parent)."""
+    return list(_resolved_pieces(_WORKER["nlp"], _WORKER["resolver"], articles))
 
 
 @contextmanager

@@ -74,6 +74,7 @@ class Ontology:
     classes: dict[str, EntityClass]
     relations: dict[str, Relation]
     known: tuple[KnownEntity, ...] = field(repr=False)
+    lineage: dict[str, tuple[str, ...]] = field(repr=False, default_factory=dict)  # class → itself and superclasses
 
     def class_for_ner(self, label: str) -> str | None:
         """The most general class that claims a spaCy NER label."""
@@ -84,14 +85,7 @@ class Ontology:
 
     def ancestors(self, name: str) -> list[str]:
         """The class and its superclasses in this ontology, nearest first."""
-        out, todo = [], [name]
-        while todo:
-            n = todo.pop(0)
-            if n in out or n not in self.classes:
-                continue
-            out.append(n)
-            todo.extend(self.classes[n].parents)
-        return out
+        return list(self.lineage.get(name, ()))
 
     def is_a(self, name: str, ancestor: str) -> bool:
         return ancestor in self.ancestors(name)
@@ -187,4 +181,19 @@ def load_ontology(directory: str | None = None, aliases: str | None = None) -> O
                 known.append(
                     KnownEntity(row["name"], row["class"], tuple(row.get("aliases", ())), tuple(row.get("demonyms", ())))
                 )
-    return Ontology(graph=g, classes=classes, relations=relations, known=tuple(known))
+    return Ontology(graph=g, classes=classes, relations=relations, known=tuple(known), lineage=_lineage(classes))
+
+
+def _lineage(classes: dict[str, EntityClass]) -> dict[str, tuple[str, ...]]:
+    """Each class with its superclasses, nearest first (breadth-first over rdfs:subClassOf), computed once."""
+    out = {}
+    for name in classes:
+        chain, todo = [], [name]
+        while todo:
+            n = todo.pop(0)
+            if n in chain or n not in classes:
+                continue
+            chain.append(n)
+            todo.extend(classes[n].parents)
+        out[name] = tuple(chain)
+    return out

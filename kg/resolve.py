@@ -45,6 +45,7 @@ class Entity:
     label: str
     aliases: set[str] = field(default_factory=set)
     mentions: list[tuple[int, int]] = field(default_factory=list)  # character offsets
+    named: bool = False  # named outright somewhere, not only through a demonym ("Canadian")
 
     @property
     def top(self) -> str:
@@ -98,7 +99,11 @@ class Resolver:
         self.org_pronouns = frozenset(lex["pronouns"]["ORG"])
         words = lex["class_words"]
         self.class_words = {
-            cls: (frozenset(v.get("suffixes", ())), tuple(v.get("words", ()))) for cls, v in words.items()
+            cls: (
+                frozenset(v.get("suffixes", ())),
+                re.compile(r"\b(?:" + "|".join(map(re.escape, v["words"])) + r")\b") if v.get("words") else None,
+            )
+            for cls, v in words.items()
         }
 
     # ---------------------------------------------------------------- entities
@@ -112,7 +117,7 @@ class Resolver:
             for refined, (suffixes, words) in self.class_words.items():
                 if toks and toks[-1] in suffixes:
                     return refined
-                if any(re.search(rf"\b{re.escape(w)}\b", name) for w in words):
+                if words is not None and words.search(name):
                     return refined
             # "manufacturer Bitmain", "Bitmain, a company": a business noun beside the name
             for t in (span.root.head, *span.root.children):
@@ -149,8 +154,9 @@ class Resolver:
                 if hit:
                     name, cls = hit
                 else:
-                    name = self._person_name(span) if span.label_ == "PERSON" else surface
+                    name = surface
                     if span.label_ == "PERSON":
+                        name = self._person_name(span)
                         # "President Lincoln": a title written before the name is kept as an alias
                         start = span.start
                         while start > 0 and doc[start - 1].lower_ in self.titles and doc[start - 1].is_title:
@@ -187,7 +193,6 @@ class Resolver:
         ents: dict[str, Entity] = {}
         token_key: dict[int, str] = {}
         votes: dict[str, Counter] = {}
-        self._strong: set[str] = set()  # entities named outright, not only through a demonym
         for span, cls, name, aliases in records:
             name = canonical.get(name, name)
             top = self.ont.top_class(cls)
@@ -198,8 +203,7 @@ class Resolver:
             ent.aliases |= aliases
             ent.mentions.append((span.start_char, span.end_char))
             votes.setdefault(key, Counter())[cls] += 2 if span._.kg_class else 1
-            if span.label_ != "NORP":
-                self._strong.add(key)
+            ent.named |= span.label_ != "NORP"
             for t in span:
                 token_key[t.i] = key
         for key, c in votes.items():
@@ -329,7 +333,7 @@ class Resolver:
         ents.update(extra)
         # A place known only from an adjective ("Canadian officials") is a node only when a fact uses it.
         used = {f.head for f in facts.values()} | {f.tail for f in facts.values()} | {f.attributed_to for f in facts.values()}
-        ents = {k: e for k, e in ents.items() if k in self._strong or k in used or e.cls in {"Quantity"}}
+        ents = {k: e for k, e in ents.items() if e.named or k in used or e.cls in {"Quantity"}}
         return ents, list(facts.values())
 
     def _quantity(self, tok: Token, extra: dict[str, Entity]) -> str:

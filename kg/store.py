@@ -35,6 +35,12 @@ PREFIXES = {
 }
 
 
+def _bind_prefixes(g: Graph) -> Graph:
+    for p, ns in PREFIXES.items():
+        g.bind(p, ns, override=True)
+    return g
+
+
 def _text(term) -> str:
     if term is None:
         return ""
@@ -49,9 +55,7 @@ class KGStore:
         self.location = location
         self._lock_fd = lock_fd
         # identifier = the dataset's default graph, where kg writes; any other identifier would be an empty named graph
-        self.graph = Graph(store=OxigraphStore(store=ox_store), identifier=DATASET_DEFAULT_GRAPH_ID)
-        for p, ns in PREFIXES.items():
-            self.graph.bind(p, ns, override=True)
+        self.graph = _bind_prefixes(Graph(store=OxigraphStore(store=ox_store), identifier=DATASET_DEFAULT_GRAPH_ID))
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -189,9 +193,7 @@ class KGStore:
 
     def to_rdflib(self) -> Graph:
         """A plain in-memory rdflib Graph copy (for pySHACL and other rdflib tools)."""
-        g = Graph()
-        for p, ns in PREFIXES.items():
-            g.bind(p, ns, override=True)
+        g = _bind_prefixes(Graph())
         for t in self.triples():
             g.add(t)
         return g
@@ -282,9 +284,7 @@ class RemoteKGStore:
         return {URIRef(s): label for s, label in rows}
 
     def to_rdflib(self) -> Graph:
-        g = Graph()
-        for p, ns in PREFIXES.items():
-            g.bind(p, ns, override=True)
+        g = _bind_prefixes(Graph())
         for t in self.sparql("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")[1]:
             g.add(t)
         return g

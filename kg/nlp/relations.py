@@ -243,6 +243,7 @@ class RelationExtractor:
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[tuple, RelationMention] = {}
+        attribution: dict[int, int | None] = {}  # per sentence start: several matches share one sentence
         for match_id, token_ids in self._matches(doc):
             row = self.patterns[doc.vocab.strings[match_id]]
             nodes = {n["RIGHT_ID"]: doc[i] for n, i in zip(row["pattern"], token_ids)}
@@ -270,7 +271,9 @@ class RelationExtractor:
             status = _status(anchor) if verbal else "asserted"
             used = {t.i for t in nodes.values()}
             quals = _qualifiers(anchor, used) if row.get("qualifiers", True) else {}
-            attributed = _attribution(sent)
+            if sent.start not in attribution:
+                attribution[sent.start] = _attribution(sent)
+            attributed = attribution[sent.start]
             for h in heads:
                 for relation, t, literal in emits:
                     if t is not None and t.i == h.i:
