@@ -29,6 +29,9 @@ def _label_for_class(cls: str) -> str:
 
 
 _SUFFIXES = {"inc", "ltd", "llc", "corp", "co", "plc"}
+_NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC"}
+_NAME_PARTICLES = {"de", "da", "di", "du", "van", "von", "der", "den", "le", "la", "bin", "ibn", "al", "el", "dos", "das", "del"}
+_NOT_NAME_TAGS = {"VBG", "VBD", "VBZ", "VBP", "VB", "RB", "IN", "DT", "PRP", "PRP$", "CC"}
 
 
 def _split_at_commas(doc: Doc, pieces: list[tuple[int, int]], split) -> list[tuple[int, int]]:
@@ -43,13 +46,19 @@ def _split_at_commas(doc: Doc, pieces: list[tuple[int, int]], split) -> list[tup
     return out
 
 
-def _clean_boundaries(doc: Doc, ents: list[Span]) -> list[Span]:
+def _clean_boundaries(doc: Doc, ents: list[Span], titles: frozenset = frozenset()) -> list[Span]:
     """Leading 'the', possessive endings, unbalanced brackets and 'A, B' lists become clean spans."""
     out = []
     for ent in ents:
         start, end, label = ent.start, ent.end, ent.label_
         while start < end and doc[start].lower_ in {"the", "a", "an"} and label not in {"MONEY", "DATE", "CARDINAL", "PERCENT"}:
             start += 1
+        if label in _NAME_LABELS:
+            # "attorney Tom Muri", "Evaluating Juppe": a common word or a verb before the name is not part of it
+            while start < end - 1 and doc[start].lower_ not in _NAME_PARTICLES and (doc[start].is_lower or doc[start].tag_ in _NOT_NAME_TAGS or (label == "PERSON" and doc[start].lower_ in titles)) and any(
+                t.is_title or t.is_upper for t in doc[start + 1 : end]
+            ):
+                start += 1
         # An unbalanced bracket ends the entity: "Bitcoin (BTC" → "Bitcoin".
         for i in range(start, end):
             if doc[i].text in "([" and not any(doc[j].text in ")]" for j in range(i, end)):
@@ -93,8 +102,9 @@ class EntityFixer:
             for form in (k.name, *k.aliases):
                 self.known_label[form] = (_label_for_class(k.cls), k.cls)
                 self.phrases.add("KNOWN", [nlp.make_doc(form)])
-        self.titles = lexicon()["titles"]
+        self.titles = lexicon()["titles"] | lexicon()["title_heads"]
         self.company_nouns = lexicon()["company_nouns"]
+        self.heads = {w: label for label, words in lexicon()["name_heads"].items() if label in _HEAD_LABEL for w in words}
         self.matcher = Matcher(nlp.vocab)
         self.rules: dict[str, dict] = {}
         for row in srsly.read_jsonl(patterns or PATTERN_DIR / "entities.jsonl"):
@@ -103,7 +113,7 @@ class EntityFixer:
 
     def __call__(self, doc: Doc) -> Doc:
         ents = [e for e in doc.ents if e.label_ in KEEP_LABELS]
-        ents = _clean_boundaries(doc, ents)
+        ents = _clean_boundaries(doc, ents, self.titles)
 
         # The alias table wins over the model where it covers a whole model entity (or none).
         ruled: list[Span] = []
@@ -135,8 +145,9 @@ class EntityFixer:
             inside_model = all(r.start >= ent.start and r.end <= ent.end for r in overl) and any(
                 (r.start, r.end) != (ent.start, ent.end) for r in overl
             )
-            if inside_model and all(r._.kg_pattern == "alias-table" for r in overl) and ent.label_ == "ORG":
-                # "US Steel" stays a company even though "US" is a known country.
+            if inside_model and ent.label_ == "ORG" and all(r._.kg_pattern == "alias-table" or r.label_ == "ORG" for r in overl):
+                # "US Steel" stays a company even though "US" is a known country, and the model's
+                # "American University of Beirut" is not cut down to a rule's "University of Beirut".
                 ruled = [r for r in ruled if r not in overl]
                 kept.append(ent)
             elif any(r.label_ == "POLICY" for r in overl):
@@ -144,6 +155,7 @@ class EntityFixer:
         final = _appositive_companies(doc, filter_spans(ruled + kept), self.company_nouns)
         final = _propagate(doc, final)
         final = [e for e in final if not (len(e) == 1 and e[0].lower_ in self.titles and e.label_ in {"ORG", "PERSON"})]
+        final = _head_types(final, self.heads)
         final = _vote(final, self.known_label)
         doc.ents = _harmonise_lists(final, self.known_label)
         doc.spans["kg_inner"] = inner
@@ -174,9 +186,6 @@ def _propagate(doc: Doc, ents: list[Span]) -> list[Span]:
     return sorted(ents + extra, key=lambda e: e.start)
 
 
-_NAME_LABELS = {"PERSON", "ORG", "GPE"}
-
-
 def _weight(ent: Span) -> float:
     """How much one mention's label counts in the document-level vote."""
     if ent._.kg_pattern and ent._.kg_pattern not in {"propagated", "list-harmony"}:
@@ -195,16 +204,36 @@ def _relabel(ent: Span, label: str, pattern: str) -> Span:
     return new
 
 
+_VOTED = {"PERSON", "ORG", "GPE"}
+_HEAD_LABEL = {"ORG": "ORG", "PLACE": "LOC", "PERSON": "PERSON"}
+_PLACE_LABELS = {"GPE", "LOC", "FAC"}
+
+
+def _head_types(ents: list[Span], heads: dict[str, str]) -> list[Span]:
+    """A multi-word name takes the kind its head word says: 'Custer National Forest' is a place."""
+    out = []
+    for e in ents:
+        kind = heads.get(e.root.text) if len(e) > 1 and e.label_ in _NAME_LABELS and e._.kg_pattern != "alias-table" else None
+        if kind is not None:
+            label = _HEAD_LABEL[kind]
+            same = e.label_ == label or (label == "LOC" and e.label_ in _PLACE_LABELS)
+            if not same:
+                e = _relabel(e, label, "name-head")
+        out.append(e)
+    return out
+
+
+
 def _vote(ents: list[Span], known: dict) -> list[Span]:
     """One name, one type per article: every mention of a name takes the label its mentions vote for."""
     votes: dict[str, Counter] = {}
     for e in ents:
-        if e.label_ in _NAME_LABELS:
+        if e.label_ in _VOTED:
             votes.setdefault(e.text, Counter())[e.label_] += _weight(e)
     out = []
     for e in ents:
         c = votes.get(e.text)
-        if c and e.label_ in _NAME_LABELS and e.text not in known:
+        if c and e.label_ in _VOTED and e.text not in known:
             top = c.most_common(1)[0][0]
             if top != e.label_:
                 e = _relabel(e, top, "document-vote")

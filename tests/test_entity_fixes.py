@@ -1,0 +1,59 @@
+"""Entity fixes on hand-built Docs: boundaries and head-word types, independent of the model."""
+
+from spacy.tokens import Span
+
+from kg.nlp.entities import _clean_boundaries, _head_types
+from kg.nlp.lexicon import lexicon
+
+from helpers import make_doc
+
+TITLES = lexicon()["titles"] | lexicon()["title_heads"]
+HEADS = {w: k for k, words in lexicon()["name_heads"].items() if k != "_about" for w in words}
+
+
+def _ents(doc, spans):
+    return [(e.text, e.label_) for e in spans]
+
+
+def test_common_word_or_title_before_a_name_is_cut_off():
+    # "said attorney Tom Muri": the NER took the occupation into the name
+    doc = make_doc(
+        [("said", 0, "ROOT", "VBD", "VERB", "say"), ("attorney", 3, "compound", "NN", "NOUN", "attorney"),
+         ("Tom", 3, "compound", "NNP", "PROPN", "Tom"), ("Muri", 0, "nsubj", "NNP", "PROPN", "Muri")],
+        ents=[(1, 4, "PERSON")],
+    )
+    assert _ents(doc, _clean_boundaries(doc, list(doc.ents), TITLES)) == [("Tom Muri", "PERSON")]
+
+
+def test_sentence_initial_occupation_is_cut_off_but_name_particles_stay():
+    doc = make_doc(
+        [("Composer", 1, "compound", "NNP", "PROPN", "Composer"), ("Thomas", 2, "nsubj", "NNP", "PROPN", "Thomas"),
+         ("met", 2, "ROOT", "VBD", "VERB", "meet"), ("de", 4, "compound", "NNP", "PROPN", "de"),
+         ("Klerk", 2, "dobj", "NNP", "PROPN", "Klerk")],
+        ents=[(0, 2, "PERSON"), (3, 5, "PERSON")],
+    )
+    assert _ents(doc, _clean_boundaries(doc, list(doc.ents), TITLES)) == [("Thomas", "PERSON"), ("de Klerk", "PERSON")]
+
+
+def test_head_word_sets_the_kind_of_a_multiword_name():
+    doc = make_doc(
+        [("Custer", 2, "compound", "NNP", "PROPN", "Custer"), ("National", 2, "compound", "NNP", "PROPN", "National"),
+         ("Forest", 3, "nsubj", "NNP", "PROPN", "Forest"), ("borders", 3, "ROOT", "VBZ", "VERB", "border"),
+         ("Oberlin", 5, "compound", "NNP", "PROPN", "Oberlin"), ("College", 3, "dobj", "NNP", "PROPN", "College"),
+         ("and", 5, "cc", "CC", "CCONJ", "and"), ("Soviet", 8, "compound", "NNP", "PROPN", "Soviet"),
+         ("Union", 5, "conj", "NNP", "PROPN", "Union")],
+        ents=[(0, 3, "ORG"), (4, 6, "PERSON"), (7, 9, "GPE")],
+    )
+    fixed = _head_types([Span(doc, e.start, e.end, label=e.label_) for e in doc.ents], HEADS)
+    assert _ents(doc, fixed) == [("Custer National Forest", "LOC"), ("Oberlin College", "ORG"), ("Soviet Union", "GPE")]
+
+
+def test_head_word_leaves_single_words_and_agreeing_labels_alone():
+    doc = make_doc(
+        [("Forest", 1, "nsubj", "NNP", "PROPN", "Forest"), ("won", 1, "ROOT", "VBD", "VERB", "win"),
+         ("in", 1, "prep", "IN", "ADP", "in"), ("Cameron", 4, "compound", "NNP", "PROPN", "Cameron"),
+         ("Parish", 2, "pobj", "NNP", "PROPN", "Parish")],
+        ents=[(0, 1, "PERSON"), (3, 5, "GPE")],
+    )
+    fixed = _head_types([Span(doc, e.start, e.end, label=e.label_) for e in doc.ents], HEADS)
+    assert _ents(doc, fixed) == [("Forest", "PERSON"), ("Cameron Parish", "GPE")]
