@@ -19,6 +19,7 @@ from spacy.tokens import Doc, Span
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "relations.json"
 PLACE = {"GPE", "LOC", "FAC"}
+DISTRIBUTE_MIN = 0.8  # only confident relations are distributed over conjuncts
 # Coarse entity types the classifier sees, and the relations each ordered pair may hold.
 PAIRS = {
     ("PERSON", "ORG"): "worksFor",
@@ -52,6 +53,13 @@ def _path(a, b) -> tuple[list[str], list[str]]:
     return deps, words
 
 
+def _governor(tok):
+    """The token a conjunct or an appositive stands in for: its first conjunct / the noun it renames."""
+    while tok.dep_ in {"conj", "appos"} and tok.head.i != tok.i:
+        tok = tok.head
+    return tok
+
+
 def features(e1: Span, e2: Span, t1: str, t2: str) -> dict[str, float]:
     doc = e1.doc
     pair = f"{t1}>{t2}"
@@ -68,16 +76,33 @@ def features(e1: Span, e2: Span, t1: str, t2: str) -> dict[str, float]:
     add(f"dist:{min(dist, 10) if dist < 10 else '10+'}")
     deps, words = _path(e1.root, e2.root)
     add("path:" + " ".join(deps))
+    add("lca:" + next((w for w in words if w.startswith("^")), "^"))
+    add(f"labels:{e1.label_}>{e2.label_}")
     add("pathw:" + " ".join(words))
     add(f"pathlen:{min(len(deps), 8)}")
     for w in words:
         add("pw:" + w)
+    # The same path from the first conjunct / the noun an appositive renames: "taught at Harvard and
+    # the National War College" gives the College the path Harvard has.
+    n1, n2 = _governor(e1.root), _governor(e2.root)
+    if (n1.i, n2.i) != (e1.root.i, e2.root.i) and n1.i != n2.i:
+        ndeps, nwords = _path(n1, n2)
+        add("npath:" + " ".join(ndeps))
+        add("npathw:" + " ".join(nwords))
     for t in between:
         if not t.is_punct:
             add("bw:" + t.lemma_.lower())
     if dist <= 4:
         add("btw:" + " ".join(t.lower_ for t in between))
     add("ents_between:" + str(min(sum(1 for e in doc.ents if first.end <= e.start and e.end <= second.start), 3)))
+    kinds = sorted({k for e in doc.ents if first.end <= e.start and e.end <= second.start and (k := coarse(e.label_))})
+    add("kinds_between:" + "+".join(kinds))
+    sent_start = e1.sent.start
+    for name, ent in (("1", e1), ("2", e2)):
+        if ent.start > 0 and ent.end < len(doc) and doc[ent.start - 1].text == "(" and doc[ent.end].text == ")":
+            add(f"paren{name}")
+        if ent.start - sent_start <= 1:
+            add(f"opens{name}")
     for name, ent in (("h1", e1), ("h2", e2)):
         add(f"{name}:{ent.root.dep_}:{ent.root.head.lemma_.lower()}")
         add(f"{name}dep:{ent.root.dep_}")
@@ -149,20 +174,54 @@ class RelationClassifier:
         for sent in doc.sents:
             ents = [(e, coarse(e.label_)) for e in doc.ents if sent.start <= e.start < sent.end]
             ents = [(e, t) for e, t in ents if t]
+            found: dict[tuple[int, int], tuple[str, float]] = {}
             for a, b, ta, tb in candidate_pairs(ents):
                 label, prob = self.model.predict(features(a, b, ta, tb))
-                if label == "none" or prob < self.model.thresholds.get(label, self.model.threshold):
-                    continue
+                if label != "none" and prob >= self.model.thresholds.get(label, self.model.threshold):
+                    found[(a.root.i, b.root.i)] = (label, prob)
+            found = _distribute(found, ents)
+            for (head, tail), (label, prob) in found.items():
                 out.append(
                     {
-                        "head": a.root.i, "relation": label, "tail": b.root.i, "literal": None,
-                        "pattern": "classifier.logreg.v1", "confidence": round(prob, 3), "anchor": a.root.i,
+                        "head": head, "relation": label, "tail": tail, "literal": None,
+                        "pattern": "classifier.logreg.v1", "confidence": round(prob, 3), "anchor": head,
                         "sent_start": sent.start_char, "sent_end": sent.end_char, "status": "asserted",
                         "qualifiers": {}, "attributed_to": None, "relation_by_tail_class": None,
                     }
                 )
         doc._.kg_relations = out
         return doc
+
+
+def _conjunct_roots(tok) -> list:
+    """The roots of the coordination tok stands in: 'Colombia, Bolivia, Ecuador and Peru'."""
+    top = tok
+    while top.dep_ == "conj" and top.head.i != top.i:
+        top = top.head
+    out, stack = [], [top]
+    while stack:
+        t = stack.pop()
+        out.append(t)
+        stack.extend(c for c in t.children if c.dep_ == "conj")
+    return out
+
+
+def _distribute(found: dict, ents: list[tuple[Span, str]]) -> dict:
+    """A relation holds for every conjunct of an endpoint of the same type: 'the Andean Group
+    (Colombia, Bolivia, Ecuador)' is based in all three once it is found to be based in one."""
+    kind = {e.root.i: t for e, t in ents}
+    out = dict(found)
+    for (head, tail), (label, prob) in found.items():
+        if prob < DISTRIBUTE_MIN:
+            continue
+        doc_head, doc_tail = ents[0][0].doc[head], ents[0][0].doc[tail]
+        for h in _conjunct_roots(doc_head):
+            for t in _conjunct_roots(doc_tail):
+                if h.i == t.i or (h.i, t.i) in out or (t.i, h.i) in out:
+                    continue
+                if kind.get(h.i) == kind[head] and kind.get(t.i) == kind[tail]:
+                    out[(h.i, t.i)] = (label, prob * 0.9)
+    return out
 
 
 @Language.factory("kg_relation_classifier", default_config={"model": None})
