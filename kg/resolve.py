@@ -93,6 +93,7 @@ class Resolver:
         self.known = _Known(self.ont)
         lex = lexicon()
         self.titles = lex["titles"]
+        self.title_words = lex["titles"] | lex["title_heads"]
         self.company_nouns = lex["company_nouns"]
         self.event_nouns = lex["event_nouns"]
         self.person_pronouns = frozenset(lex["pronouns"]["PERSON"])
@@ -159,7 +160,7 @@ class Resolver:
                         name = self._person_name(span)
                         # "President Lincoln": a title written before the name is kept as an alias
                         start = span.start
-                        while start > 0 and doc[start - 1].lower_ in self.titles and doc[start - 1].is_title:
+                        while start > 0 and doc[start - 1].lower_ in self.title_words and doc[start - 1].is_title:
                             start -= 1
                         if start < span.start:
                             aliases.add(clean_surface(doc[start : span.end].text))

@@ -80,3 +80,18 @@ def test_pattern_examples_really_match(nlp, row):
             )
         ]
         assert hit, (ex["text"], [(f.head, f.relation, f.tail or f.literal) for f in facts])
+
+
+ENTITY_ROWS = list(srsly.read_jsonl(PATTERN_DIR / "entities.jsonl"))
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("row", ENTITY_ROWS, ids=lambda r: r["id"])
+def test_entity_pattern_examples_really_match(nlp, row):
+    """Each entity rule's example sentences come out of the pipeline with an entity of the rule's label
+    that the rule produced."""
+    assert row["examples"], row["id"]
+    for text in row["examples"]:
+        doc = nlp(text)
+        found = [e for e in doc.ents if e.label_ == row["label"] and e._.kg_pattern == row["id"]]
+        assert found, (text, [(e.text, e.label_, e._.kg_pattern) for e in doc.ents])

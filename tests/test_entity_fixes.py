@@ -57,3 +57,18 @@ def test_head_word_leaves_single_words_and_agreeing_labels_alone():
     )
     fixed = _head_types([Span(doc, e.start, e.end, label=e.label_) for e in doc.ents], HEADS)
     assert _ents(doc, fixed) == [("Forest", "PERSON"), ("Cameron Parish", "GPE")]
+
+
+def test_rule_span_cutting_across_a_model_name_is_dropped():
+    # the named-law rule sees "Rep. Bill" as a bill; the model's PERSON "Bill Nelson" stays
+    import spacy
+
+    from kg.nlp.entities import EntityFixer
+
+    doc = make_doc(
+        [("Rep.", 2, "compound", "NNP", "PROPN", "Rep."), ("Bill", 2, "compound", "NNP", "PROPN", "Bill"),
+         ("Nelson", 3, "nsubj", "NNP", "PROPN", "Nelson"), ("flew", 3, "ROOT", "VBD", "VERB", "fly")],
+        ents=[(1, 3, "PERSON")],
+    )
+    fixer = EntityFixer(spacy.blank("en", vocab=doc.vocab), "kg_entities", None)
+    assert [(e.text, e.label_) for e in fixer(doc).ents] == [("Bill Nelson", "PERSON")]

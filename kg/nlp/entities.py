@@ -133,7 +133,8 @@ class EntityFixer:
             span._.kg_class = row.get("class")
             span._.kg_pattern = row["id"]
             ruled.append(span)
-        ruled = filter_spans(ruled)
+        # A rule span that cuts across a model name ("Rep. Bill" of "Rep. Bill Nelson") is a misfire.
+        ruled = filter_spans([r for r in ruled if r._.kg_pattern == "alias-table" or not any(_crosses(r, e) for e in ents if e.label_ in _NAME_LABELS)])
 
         inner = []
         kept = []
@@ -160,6 +161,11 @@ class EntityFixer:
         doc.ents = _harmonise_lists(final, self.known_label)
         doc.spans["kg_inner"] = inner
         return doc
+
+
+def _crosses(a: Span, b: Span) -> bool:
+    """The spans overlap and neither contains the other."""
+    return a.start < b.end and b.start < a.end and not (a.start <= b.start and b.end <= a.end) and not (b.start <= a.start and a.end <= b.end)
 
 
 def _propagate(doc: Doc, ents: list[Span]) -> list[Span]:
