@@ -156,11 +156,32 @@ class EntityFixer:
         final = _appositive_companies(doc, filter_spans(ruled + kept), self.company_nouns)
         final = _propagate(doc, final)
         final = [e for e in final if not (len(e) == 1 and e[0].lower_ in self.titles and e.label_ in {"ORG", "PERSON"})]
-        final = _head_types(final, self.heads)
+        final = _split_nested_orgs(_head_types(final, self.heads), self.heads)
         final = _vote(final, self.known_label)
         doc.ents = _harmonise_lists(final, self.known_label)
         doc.spans["kg_inner"] = inner
         return doc
+
+
+def _split_nested_orgs(ents: list[Span], heads: dict[str, str]) -> list[Span]:
+    """'Queens College of the City University of New York' names two organisations: one inside the other."""
+    out = []
+    for e in ents:
+        doc = e.doc
+        cut = next(
+            (i for i in range(e.start + 1, e.end - 2)
+             if e.label_ == "ORG" and doc[i].lower_ == "of" and doc[i + 1].lower_ == "the"
+             and heads.get(doc[i - 1].text) == "ORG" and any(heads.get(t.text) == "ORG" for t in doc[i + 2 : e.end])),
+            None,
+        )
+        if cut is None:
+            out.append(e)
+            continue
+        for s, t in ((e.start, cut), (cut + 2, e.end)):
+            part = Span(doc, s, t, label="ORG")
+            part._.kg_pattern = "nested-organisation"
+            out.append(part)
+    return out
 
 
 def _crosses(a: Span, b: Span) -> bool:
