@@ -82,3 +82,18 @@ def test_an_organisation_of_another_is_split_in_two():
     doc = make_doc(rows, ents=[(0, 9, "ORG"), (10, 14, "ORG")])
     fixed = _split_nested_orgs(list(doc.ents), HEADS)
     assert _ents(doc, fixed) == [("Queens College", "ORG"), ("City University of New York", "ORG"), ("Bank of the West", "ORG")]
+
+
+def test_a_known_place_inside_a_longer_model_name_keeps_the_name():
+    # "Virginia" and "California" are in the alias table; the model's longer names win
+    import spacy
+
+    from kg.nlp.entities import EntityFixer
+
+    words = ["Virginia", "Towle", "moved", "to", "Southern", "California", "from", "Salem", ",", "Virginia"]
+    rows = [(w, 2, "dep", "NNP", "PROPN", w) for w in words]
+    doc = make_doc(rows, ents=[(0, 2, "PERSON"), (4, 6, "LOC"), (7, 10, "GPE")])
+    fixer = EntityFixer(spacy.blank("en", vocab=doc.vocab), "kg_entities", None)
+    got = [(e.text, e.label_) for e in fixer(doc).ents]
+    # ... but "Salem, Virginia" is still a city and its state
+    assert got == [("Virginia Towle", "PERSON"), ("Southern California", "LOC"), ("Salem", "GPE"), ("Virginia", "GPE")]

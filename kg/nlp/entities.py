@@ -146,9 +146,13 @@ class EntityFixer:
             inside_model = all(r.start >= ent.start and r.end <= ent.end for r in overl) and any(
                 (r.start, r.end) != (ent.start, ent.end) for r in overl
             )
-            if inside_model and ent.label_ == "ORG" and all(r._.kg_pattern == "alias-table" or r.label_ == "ORG" for r in overl):
-                # "US Steel" stays a company even though "US" is a known country, and the model's
-                # "American University of Beirut" is not cut down to a rule's "University of Beirut".
+            longer_name = inside_model and all(r._.kg_pattern == "alias-table" for r in overl) and not any(t.text == "," for t in ent)
+            if longer_name and ent.label_ in {"PERSON", "GPE", "LOC", "FAC"} or (
+                inside_model and ent.label_ == "ORG" and all(r._.kg_pattern == "alias-table" or r.label_ == "ORG" for r in overl)
+            ):
+                # "US Steel" stays a company even though "US" is a known country, "Virginia Towle" a
+                # person and "Southern California" a region; the model's "American University of Beirut"
+                # is not cut down to a rule's "University of Beirut".
                 ruled = [r for r in ruled if r not in overl]
                 kept.append(ent)
             elif any(r.label_ == "POLICY" for r in overl):
