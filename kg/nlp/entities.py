@@ -148,7 +148,7 @@ class EntityFixer:
             )
             longer_name = inside_model and all(r._.kg_pattern == "alias-table" for r in overl) and not any(t.text == "," for t in ent)
             if longer_name and ent.label_ in {"PERSON", "GPE", "LOC", "FAC"} or (
-                inside_model and ent.label_ == "ORG" and all(r._.kg_pattern == "alias-table" or r.label_ == "ORG" for r in overl)
+                inside_model and ent.label_ in {"ORG", "PERSON"} and all(r._.kg_pattern == "alias-table" or r.label_ == ent.label_ for r in overl)
             ):
                 # "US Steel" stays a company even though "US" is a known country, "Virginia Towle" a
                 # person and "Southern California" a region; the model's "American University of Beirut"
