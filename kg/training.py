@@ -82,7 +82,9 @@ def _ent_f1(nlp, docs: list[dict]) -> float:
     return 2 * prec * rec / max(prec + rec, 1e-9)
 
 
-NEWS_SENTENCES = Path(__file__).resolve().parent.parent / "data" / "training" / "news_sentences.jsonl"
+TRAINING_DATA = Path(__file__).resolve().parent.parent / "data" / "training"
+NEWS_SENTENCES = TRAINING_DATA / "news_sentences.jsonl"  # fully annotated: NER rehearsal and relations
+NEWS_RELATIONS = TRAINING_DATA / "news_relations.jsonl"  # relation examples and hard negatives only
 
 
 def train_ner(train_path, dev_path=None, out_dir: Path = NER_DIR, base: str | None = None, epochs: int = 20, seed: int = 0,
@@ -201,7 +203,7 @@ def _relation_examples(nlp, docs: list[dict]):
 
 
 def train_relations(train_path, dev_path=None, out_path: Path = REL_PATH, base: str | None = None, C: float = 0.1, predicted: bool = True,
-                    extra=(NEWS_SENTENCES,), log=print) -> dict:
+                    extra=(NEWS_SENTENCES, NEWS_RELATIONS), log=print) -> dict:
     """Fit the pair classifier on gold entities; pick the probability threshold on dev."""
     import spacy
     from sklearn.feature_extraction import DictVectorizer
