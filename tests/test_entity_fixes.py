@@ -97,3 +97,13 @@ def test_a_known_place_inside_a_longer_model_name_keeps_the_name():
     got = [(e.text, e.label_) for e in fixer(doc).ents]
     # ... but "Salem, Virginia" is still a city and its state
     assert got == [("Virginia Towle", "PERSON"), ("Southern California", "LOC"), ("Salem", "GPE"), ("Virginia", "GPE")]
+
+
+def test_a_name_after_an_inner_abbreviated_title_starts_after_it():
+    doc = make_doc(
+        [("Illinois", 3, "compound", "NNP", "PROPN", "Illinois"), ("Gov.", 3, "compound", "NNP", "PROPN", "Gov."),
+         ("James", 3, "compound", "NNP", "PROPN", "James"), ("Thompson", 4, "nsubj", "NNP", "PROPN", "Thompson"),
+         ("spoke", 4, "ROOT", "VBD", "VERB", "speak")],
+        ents=[(0, 4, "PERSON")],
+    )
+    assert _ents(doc, _clean_boundaries(doc, list(doc.ents), TITLES)) == [("James Thompson", "PERSON")]

@@ -55,6 +55,11 @@ def _clean_boundaries(doc: Doc, ents: list[Span], titles: frozenset = frozenset(
             start += 1
         if label in _NAME_LABELS:
             # "attorney Tom Muri", "Evaluating Juppe": a common word or a verb before the name is not part of it
+            if label == "PERSON":
+                # "Illinois Gov. James Thompson", "U.S. Sen. Robert F. Kennedy": the name follows the title
+                inner = [i for i in range(start + 1, end - 1) if doc[i].text.endswith(".") and doc[i].lower_ in titles]
+                if inner:
+                    start = inner[-1] + 1
             while start < end - 1 and doc[start].lower_ not in _NAME_PARTICLES and (doc[start].is_lower or doc[start].tag_ in _NOT_NAME_TAGS or (label == "PERSON" and doc[start].lower_ in titles)) and any(
                 t.is_title or t.is_upper for t in doc[start + 1 : end]
             ):
