@@ -7,7 +7,16 @@ To keep its other labels (DATE, MONEY, NORP, ...), the training docs also carry 
 own predictions for those labels where the gold has no entity (pseudo-rehearsal); gold OTHER
 spans the base model does not recognise are marked missing rather than "not an entity".
 Relations: a logistic regression over same-sentence entity pairs (see kg/nlp/classifier.py for
-the features) trained on the gold entities and relations, stored as plain JSON weights.
+the features) trained on the gold entities and relations and on the pairs over the entities kg
+itself finds in the same texts, stored as plain JSON weights; one probability threshold per
+relation is chosen on dev.
+
+Data recipe: CoNLL04 train, plus data/training/news_sentences.jsonl (40 written present-day
+sentences, fully annotated: NER rehearsal ×4 and relations) and data/training/news_relations.jsonl
+(59 written sentences annotated for the classifier's relations only, with hard negatives such as
+"X, the chief executive of Y, said that China's demand ..."; relations only, because their
+entities are annotated only where a relation needs them). Neither file uses a name from the
+bundled article.
 """
 
 from __future__ import annotations
