@@ -95,3 +95,20 @@ def test_entity_pattern_examples_really_match(nlp, row):
         doc = nlp(text)
         found = [e for e in doc.ents if e.label_ == row["label"] and e._.kg_pattern == row["id"]]
         assert found, (text, [(e.text, e.label_, e._.kg_pattern) for e in doc.ents])
+
+
+def test_training_sentences_name_no_person_or_company_of_the_bundled_article():
+    """The written training data must not teach the article's own names (the article is an eval text)."""
+    from kg.training import NEWS_RELATIONS, NEWS_SENTENCES
+
+    article = next((PATTERN_DIR.parent.parent.parent / "data" / "articles").glob("*.txt")).read_text(encoding="utf-8")
+    for path in (NEWS_SENTENCES, NEWS_RELATIONS):
+        rows = list(srsly.read_jsonl(path))
+        assert rows
+        for row in rows:
+            for e in row["entities"]:
+                assert row["text"][e["start"] : e["end"]] == e["text"], (path.name, row["id"], e)
+                if e["type"] in {"PERSON", "ORG"}:
+                    assert e["text"] not in article, (path.name, row["id"], e["text"])
+            for r in row["relations"]:
+                assert row["entities"][r["head_idx"]]["text"] == r["head"] and row["entities"][r["tail_idx"]]["text"] == r["tail"]
