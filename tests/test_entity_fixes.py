@@ -107,3 +107,12 @@ def test_a_name_after_an_inner_abbreviated_title_starts_after_it():
         ents=[(0, 4, "PERSON")],
     )
     assert _ents(doc, _clean_boundaries(doc, list(doc.ents), TITLES)) == [("James Thompson", "PERSON")]
+
+
+def test_a_name_cut_after_of_is_joined_to_the_next_name():
+    from kg.nlp.entities import _join_dangling
+
+    words = ["in", "the", "Sea", "of", "Japan", "and", "Bank", "of"]
+    rows = [(w, 0, "dep", "NNP", "PROPN", w) for w in words]
+    doc = make_doc(rows, ents=[(2, 4, "LOC"), (4, 5, "GPE"), (6, 8, "ORG")])
+    assert _ents(doc, _join_dangling(list(doc.ents))) == [("Sea of Japan", "LOC"), ("Bank", "ORG")]

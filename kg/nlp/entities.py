@@ -118,7 +118,7 @@ class EntityFixer:
 
     def __call__(self, doc: Doc) -> Doc:
         ents = [e for e in doc.ents if e.label_ in KEEP_LABELS]
-        ents = _clean_boundaries(doc, ents, self.titles)
+        ents = _clean_boundaries(doc, _join_dangling(ents), self.titles)
 
         # The alias table wins over the model where it covers a whole model entity (or none).
         ruled: list[Span] = []
@@ -170,6 +170,29 @@ class EntityFixer:
         doc.ents = _harmonise_lists(final, self.known_label)
         doc.spans["kg_inner"] = inner
         return doc
+
+
+_DANGLING = {"of", "de", "del", "and", "&", "for", "on"}
+
+
+def _join_dangling(ents: list[Span]) -> list[Span]:
+    """A name cut after 'of' ("Sea of" + "Japan") is joined to the name that follows it; with none
+    following, the dangling word goes."""
+    out: list[Span] = []
+    for e in sorted(ents, key=lambda x: x.start):
+        prev = out[-1] if out else None
+        if prev is not None and prev.label_ in _NAME_LABELS and e.label_ in _NAME_LABELS and prev.end == e.start and prev[-1].lower_ in _DANGLING:
+            joined = Span(e.doc, prev.start, e.end, label=prev.label_)
+            joined._.kg_pattern = "joined"
+            out[-1] = joined
+            continue
+        out.append(e)
+    fixed = []
+    for e in out:
+        if len(e) > 1 and e.label_ in _NAME_LABELS and e[-1].lower_ in _DANGLING:
+            e = _relabel(Span(e.doc, e.start, e.end - 1, label=e.label_), e.label_, e._.kg_pattern)
+        fixed.append(e)
+    return fixed
 
 
 def _split_nested_orgs(ents: list[Span], heads: dict[str, str]) -> list[Span]:
