@@ -1,8 +1,10 @@
 """A learned relation classifier over same-sentence entity pairs: recall where the patterns run out.
 
 Features (each conjoined with the ordered type pair): the dependency path between the two
-entities' root tokens (with and without the words on it), the words between them, the words
-just outside them, the syntactic heads of both, their order and distance. The model is a
+entities' root tokens (with and without the words on it, and again from the first conjunct or
+the noun an appositive renames), its top word, the words between them and the kinds of entity
+between them, the words just outside them, the entities' own words and NER labels, whether one
+is in brackets or opens the sentence, their order and distance. The model is a
 multinomial logistic regression trained by `kg train` (kg/training.py) and stored as plain JSON
 weights in kg/models/relations.json, so prediction needs no scikit-learn and no pickles.
 """
@@ -103,9 +105,6 @@ def features(e1: Span, e2: Span, t1: str, t2: str) -> dict[str, float]:
             add(f"paren{name}")
         if ent.start - sent_start <= 1:
             add(f"opens{name}")
-    for name, ent in (("h1", e1), ("h2", e2)):
-        add(f"{name}:{ent.root.dep_}:{ent.root.head.lemma_.lower()}")
-        add(f"{name}dep:{ent.root.dep_}")
     for name, ent in (("w1", e1), ("w2", e2)):
         for t in ent:
             add(f"{name}:{t.lower_}")
