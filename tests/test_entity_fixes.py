@@ -116,3 +116,13 @@ def test_a_name_cut_after_of_is_joined_to_the_next_name():
     rows = [(w, 0, "dep", "NNP", "PROPN", w) for w in words]
     doc = make_doc(rows, ents=[(2, 4, "LOC"), (4, 5, "GPE"), (6, 8, "ORG")])
     assert _ents(doc, _join_dangling(list(doc.ents))) == [("Sea of Japan", "LOC"), ("Bank", "ORG")]
+
+
+def test_a_persons_surname_is_tagged_where_it_recurs_alone():
+    from kg.nlp.entities import _propagate
+
+    words = ["RJ", "Scaringe", "spoke", ".", "Scaringe", "founded", "it", "in", "Washington", "."]
+    rows = [(w, 2, "dep", "NNP" if w[0].isupper() else "VBD", "PROPN" if w[0].isupper() else "VERB", w) for w in words]
+    doc = make_doc(rows, ents=[(0, 2, "PERSON"), (8, 9, "GPE")])
+    got = _ents(doc, _propagate(doc, list(doc.ents), known={"Washington": ("GPE", "City")}))
+    assert got == [("RJ Scaringe", "PERSON"), ("Scaringe", "PERSON"), ("Washington", "GPE")]

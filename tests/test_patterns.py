@@ -147,3 +147,24 @@ def test_wrong_direction_does_not_match():
         ents=[(0, 1, "PERSON")],
     )
     assert not relations(doc)
+
+
+def test_based_in_on_a_noun_does_not_reach_the_sentence_subject():
+    # "VW will share software through a venture based in Palo Alto": the venture is based there, not VW
+    doc = make_doc(
+        [("VW", 1, "nsubj", "NNP", "PROPN", "VW"), ("shares", 1, "ROOT", "VBZ", "VERB", "share"),
+         ("through", 1, "prep", "IN", "ADP", "through"), ("a", 4, "det", "DT", "DET", "a"),
+         ("venture", 2, "pobj", "NN", "NOUN", "venture"), ("based", 4, "acl", "VBN", "VERB", "base"),
+         ("in", 5, "prep", "IN", "ADP", "in"), ("Palo", 8, "compound", "NNP", "PROPN", "Palo"),
+         ("Alto", 6, "pobj", "NNP", "PROPN", "Alto")],
+        ents=[(0, 1, "ORG"), (7, 9, "GPE")],
+    )
+    assert not any(r == "basedIn" and h == "VW" for h, r, _ in relations(doc))
+    # ... while "VW is based in Wolfsburg" still is one
+    doc = make_doc(
+        [("VW", 2, "nsubjpass", "NNP", "PROPN", "VW"), ("is", 2, "auxpass", "VBZ", "AUX", "be"),
+         ("based", 2, "ROOT", "VBN", "VERB", "base"), ("in", 2, "prep", "IN", "ADP", "in"),
+         ("Wolfsburg", 3, "pobj", "NNP", "PROPN", "Wolfsburg")],
+        ents=[(0, 1, "ORG"), (4, 5, "GPE")],
+    )
+    assert ("VW", "basedIn", "Wolfsburg") in relations(doc)

@@ -163,7 +163,7 @@ class EntityFixer:
             elif any(r.label_ == "POLICY" for r in overl):
                 inner.append(ent)  # "US" inside "US industrial policies": kept for enactedBy
         final = _appositive_companies(doc, filter_spans(ruled + kept), self.company_nouns)
-        final = _propagate(doc, final)
+        final = _propagate(doc, final, self.known_label)
         final = [e for e in final if not (len(e) == 1 and e[0].lower_ in self.titles and e.label_ in {"ORG", "PERSON"})]
         final = _split_nested_orgs(_head_types(final, self.heads), self.heads)
         final = _vote(final, self.known_label)
@@ -221,12 +221,17 @@ def _crosses(a: Span, b: Span) -> bool:
     return a.start < b.end and b.start < a.end and not (a.start <= b.start and b.end <= a.end) and not (b.start <= a.start and a.end <= b.end)
 
 
-def _propagate(doc: Doc, ents: list[Span]) -> list[Span]:
-    """A name tagged once is tagged everywhere it recurs in the article ("Hut8" in every sentence)."""
+def _propagate(doc: Doc, ents: list[Span], known: dict | None = None) -> list[Span]:
+    """A name tagged once is tagged everywhere it recurs in the article ("Hut8" in every sentence),
+    and so is a person's surname on its own ("RJ Scaringe" ... "Scaringe said")."""
     named: dict[tuple[str, ...], str] = {}
     for e in ents:
         if e.label_ in {"ORG", "PERSON", "GPE"} and any(t.pos_ == "PROPN" or t.is_title or t.is_upper for t in e):
             named.setdefault(tuple(t.text for t in e), e.label_)
+    for e in ents:
+        last = e[-1]
+        if e.label_ == "PERSON" and len(e) > 1 and last.is_title and last.is_alpha and last.text not in (known or {}):
+            named.setdefault((last.text,), "PERSON")
     if not named:
         return ents
     by_first: dict[str, list[tuple[str, ...]]] = {}
