@@ -258,6 +258,11 @@ class Resolver:
         dets = {c.lower_ for c in tok.children if c.dep_ == "det"}
         definite = not dets or dets <= {"the", "this", "that"}
         singular = tok.tag_ in {"NN", "NNP"}
+        if definite and tok.tag_ == "NN" and tok.ent_type_ == "":
+            # "the commission" → the European Commission: the one organization named with this head word
+            named = {e.key for e in ents.values() if e.top == "Organization" and e.label.split()[-1].lower() == lemma}
+            if len(named) == 1:
+                return named.pop(), 0.8
         if lemma in self.company_nouns and definite and singular:
             return self._salient_org(ents), 0.7
         for c in tok.children:

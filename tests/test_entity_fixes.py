@@ -126,3 +126,12 @@ def test_a_persons_surname_is_tagged_where_it_recurs_alone():
     doc = make_doc(rows, ents=[(0, 2, "PERSON"), (8, 9, "GPE")])
     got = _ents(doc, _propagate(doc, list(doc.ents), known={"Washington": ("GPE", "City")}))
     assert got == [("RJ Scaringe", "PERSON"), ("Scaringe", "PERSON"), ("Washington", "GPE")]
+
+
+def test_a_person_cut_after_a_name_particle_is_joined():
+    from kg.nlp.entities import _join_dangling
+
+    words = ["Ursula", "von", "der", "Leyen", "spoke"]
+    rows = [(w, 4, "dep", "NNP", "PROPN", w) for w in words]
+    doc = make_doc(rows, ents=[(0, 3, "PERSON"), (3, 4, "GPE")])
+    assert _ents(doc, _join_dangling(list(doc.ents))) == [("Ursula von der Leyen", "PERSON")]

@@ -176,12 +176,13 @@ _DANGLING = {"of", "de", "del", "and", "&", "for", "on"}
 
 
 def _join_dangling(ents: list[Span]) -> list[Span]:
-    """A name cut after 'of' ("Sea of" + "Japan") is joined to the name that follows it; with none
-    following, the dangling word goes."""
+    """A name cut after 'of' ("Sea of" + "Japan") or a name particle ("Ursula von der" + "Leyen") is
+    joined to the name that follows it; with none following, a dangling 'of' goes."""
     out: list[Span] = []
     for e in sorted(ents, key=lambda x: x.start):
         prev = out[-1] if out else None
-        if prev is not None and prev.label_ in _NAME_LABELS and e.label_ in _NAME_LABELS and prev.end == e.start and prev[-1].lower_ in _DANGLING:
+        dangling = _DANGLING | _NAME_PARTICLES if prev is not None and prev.label_ == "PERSON" else _DANGLING
+        if prev is not None and prev.label_ in _NAME_LABELS and e.label_ in _NAME_LABELS and prev.end == e.start and prev[-1].lower_ in dangling:
             joined = Span(e.doc, prev.start, e.end, label=prev.label_)
             joined._.kg_pattern = "joined"
             out[-1] = joined
