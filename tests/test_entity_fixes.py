@@ -135,3 +135,18 @@ def test_a_person_cut_after_a_name_particle_is_joined():
     rows = [(w, 4, "dep", "NNP", "PROPN", w) for w in words]
     doc = make_doc(rows, ents=[(0, 3, "PERSON"), (3, 4, "GPE")])
     assert _ents(doc, _join_dangling(list(doc.ents))) == [("Ursula von der Leyen", "PERSON")]
+
+
+def test_a_lone_name_where_only_a_company_fits_is_an_organisation():
+    from kg.nlp.entities import _company_contexts
+
+    contexts = {k: frozenset(v) for k, v in lexicon()["company_contexts"].items() if k != "_about"}
+    doc = make_doc(
+        [("Chevron", 1, "nsubj", "NNP", "PROPN", "Chevron"), ("completed", 1, "ROOT", "VBD", "VERB", "complete"),
+         ("its", 3, "poss", "PRP$", "PRON", "its"), ("acquisition", 1, "dobj", "NN", "NOUN", "acquisition"),
+         ("of", 3, "prep", "IN", "ADP", "of"), ("Hess", 4, "pobj", "NNP", "PROPN", "Hess"),
+         ("and", 1, "cc", "CC", "CCONJ", "and"), ("thanked", 1, "conj", "VBD", "VERB", "thank"),
+         ("Wirth", 7, "dobj", "NNP", "PROPN", "Wirth")],
+        ents=[(0, 1, "ORG"), (5, 6, "PERSON"), (8, 9, "PERSON")],
+    )
+    assert _ents(doc, _company_contexts(list(doc.ents), contexts)) == [("Chevron", "ORG"), ("Hess", "ORG"), ("Wirth", "PERSON")]

@@ -109,6 +109,7 @@ class EntityFixer:
                 self.phrases.add("KNOWN", [nlp.make_doc(form)])
         self.titles = lexicon()["titles"] | lexicon()["title_heads"]
         self.company_nouns = lexicon()["company_nouns"]
+        self.company_contexts = {k: frozenset(v) for k, v in lexicon()["company_contexts"].items() if k != "_about"}
         self.heads = {w: label for label, words in lexicon()["name_heads"].items() if label in _HEAD_LABEL for w in words}
         self.matcher = Matcher(nlp.vocab)
         self.rules: dict[str, dict] = {}
@@ -166,6 +167,7 @@ class EntityFixer:
         final = _propagate(doc, final, self.known_label)
         final = [e for e in final if not (len(e) == 1 and e[0].lower_ in self.titles and e.label_ in {"ORG", "PERSON"})]
         final = _split_nested_orgs(_head_types(final, self.heads), self.heads)
+        final = _company_contexts(final, self.company_contexts)
         final = _vote(final, self.known_label)
         doc.ents = _harmonise_lists(final, self.known_label)
         doc.spans["kg_inner"] = inner
@@ -194,6 +196,23 @@ def _join_dangling(ents: list[Span]) -> list[Span]:
             e = _relabel(Span(e.doc, e.start, e.end - 1, label=e.label_), e.label_, e._.kg_pattern)
         fixed.append(e)
     return fixed
+
+
+def _company_contexts(ents: list[Span], contexts: dict[str, frozenset]) -> list[Span]:
+    """A lone name the NER took for a person is a company where only a company fits."""
+    out = []
+    for e in ents:
+        if e.label_ == "PERSON" and len(e) == 1 and (e.start == 0 or not e.doc[e.start - 1].is_title):
+            t = e.root
+            head = t.head
+            if (
+                (t.dep_ == "pobj" and head.lower_ == "of" and head.head.lemma_.lower() in contexts["of_nouns"])
+                or (t.dep_ == "nsubj" and head.lemma_.lower() in contexts["subject_verbs"])
+                or (t.dep_ == "dobj" and head.lemma_.lower() in contexts["object_verbs"])
+            ):
+                e = _relabel(e, "ORG", "company-context")
+        out.append(e)
+    return out
 
 
 def _split_nested_orgs(ents: list[Span], heads: dict[str, str]) -> list[Span]:
