@@ -13,8 +13,9 @@ relation is chosen on dev.
 
 Data recipe: CoNLL04 train, plus data/training/news_sentences.jsonl (40 written present-day
 sentences, fully annotated: NER rehearsal ×4 and relations) and data/training/news_relations.jsonl
-(59 written sentences annotated for the classifier's relations only, with hard negatives such as
-"X, the chief executive of Y, said that China's demand ..."; relations only, because their
+(84 written sentences annotated for the classifier's relations only, with hard negatives such as
+"X, the chief executive of Y, said that China's demand ..." and "Ford builds pickup trucks in
+Kansas City"; relations only, because their
 entities are annotated only where a relation needs them). Neither file uses a name from the
 bundled article.
 """
