@@ -150,3 +150,12 @@ def test_a_lone_name_where_only_a_company_fits_is_an_organisation():
         ents=[(0, 1, "ORG"), (5, 6, "PERSON"), (8, 9, "PERSON")],
     )
     assert _ents(doc, _company_contexts(list(doc.ents), contexts)) == [("Chevron", "ORG"), ("Hess", "ORG"), ("Wirth", "PERSON")]
+
+
+def test_a_lone_surname_of_a_person_named_in_full_votes_person():
+    from kg.nlp.entities import _vote
+
+    words = ["Mark", "Carney", "met", "Lutnick", ".", "Carney", "flew", "home", "."]
+    rows = [(w, 2, "dep", "NNP" if w[0].isupper() else "VBD", "PROPN" if w[0].isupper() else "VERB", w) for w in words]
+    doc = make_doc(rows, ents=[(0, 2, "PERSON"), (3, 4, "PERSON"), (5, 6, "GPE")])
+    assert _ents(doc, _vote(list(doc.ents), known={})) == [("Mark Carney", "PERSON"), ("Lutnick", "PERSON"), ("Carney", "PERSON")]

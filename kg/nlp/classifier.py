@@ -101,7 +101,7 @@ def features(e1: Span, e2: Span, t1: str, t2: str) -> dict[str, float]:
     add("kinds_between:" + "+".join(kinds))
     sent_start = e1.sent.start
     for name, ent in (("1", e1), ("2", e2)):
-        if ent.start > 0 and ent.end < len(doc) and doc[ent.start - 1].text == "(" and doc[ent.end].text == ")":
+        if _bracketed(ent):
             add(f"paren{name}")
         if ent.start - sent_start <= 1:
             add(f"opens{name}")
@@ -190,6 +190,11 @@ class RelationClassifier:
                 )
         doc._.kg_relations = out
         return doc
+
+
+def _bracketed(ent: Span) -> bool:
+    doc = ent.doc
+    return ent.start > 0 and ent.end < len(doc) and doc[ent.start - 1].text == "(" and doc[ent.end].text == ")"
 
 
 def _conjunct_roots(tok) -> list:

@@ -289,6 +289,7 @@ def _relabel(ent: Span, label: str, pattern: str) -> Span:
 
 
 _VOTED = {"PERSON", "ORG", "GPE"}
+SURNAME_VOTE = 2.5  # more than a few weak NER guesses, less than two rule decisions
 _HEAD_LABEL = {"ORG": "ORG", "PLACE": "LOC", "PERSON": "PERSON"}
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
 
@@ -314,6 +315,12 @@ def _vote(ents: list[Span], known: dict) -> list[Span]:
     for e in ents:
         if e.label_ in _VOTED:
             votes.setdefault(e.text, Counter())[e.label_] += _weight(e)
+    # A lone word that is the surname of a person named in full in the article leans to PERSON
+    # ("Mark Carney" ... "Carney flew"), unless rules said otherwise ("the acquisition of Hess").
+    surnames = {e[-1].text for e in ents if e.label_ == "PERSON" and len(e) > 1 and e[-1].is_title}
+    for text, c in votes.items():
+        if text in surnames:
+            c["PERSON"] += SURNAME_VOTE
     out = []
     for e in ents:
         c = votes.get(e.text)
