@@ -228,13 +228,19 @@ class Resolver:
             if s.start <= tok.i < s.end:
                 break
             limit = s.start_char
-        best, best_pos = None, -1
+        # the nearest mention; a pronoun that opens its sentence prefers a grammatical subject ("Ansys
+        # makes software used by Airbus and Ford. Its chief executive ..." → Ansys)
+        opens = tok.i - tok.sent.start <= 1
+        best, best_rank = None, (False, -1)
         for e in ents.values():
             if e.top != top:
                 continue
-            for s, _ in e.mentions:
-                if limit <= s < tok.idx and s > best_pos:
-                    best, best_pos = e.key, s
+            for s, end in e.mentions:
+                if limit <= s < tok.idx:
+                    span = tok.doc.char_span(s, end, alignment_mode="expand")
+                    subject = opens and span is not None and span.root.dep_ in {"nsubj", "nsubjpass"}
+                    if (subject, s) > best_rank:
+                        best, best_rank = e.key, (subject, s)
         return best
 
     def resolve_token(self, tok: Token, ents, token_key) -> tuple[str | None, float]:

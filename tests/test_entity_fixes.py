@@ -159,3 +159,12 @@ def test_a_lone_surname_of_a_person_named_in_full_votes_person():
     rows = [(w, 2, "dep", "NNP" if w[0].isupper() else "VBD", "PROPN" if w[0].isupper() else "VERB", w) for w in words]
     doc = make_doc(rows, ents=[(0, 2, "PERSON"), (3, 4, "PERSON"), (5, 6, "GPE")])
     assert _ents(doc, _vote(list(doc.ents), known={})) == [("Mark Carney", "PERSON"), ("Lutnick", "PERSON"), ("Carney", "PERSON")]
+
+
+def test_a_headline_name_does_not_keep_the_blank_lines_after_it():
+    doc = make_doc(
+        [("deal", 0, "ROOT", "NN", "NOUN", "deal"), ("for", 0, "prep", "IN", "ADP", "for"),
+         ("Ansys", 1, "pobj", "NNP", "PROPN", "Ansys"), ("\n\n", 2, "dep", "_SP", "SPACE", "\n\n")],
+        ents=[(2, 4, "ORG")],
+    )
+    assert _ents(doc, _clean_boundaries(doc, list(doc.ents), TITLES)) == [("Ansys", "ORG")]

@@ -69,7 +69,9 @@ def _clean_boundaries(doc: Doc, ents: list[Span], titles: frozenset = frozenset(
             if doc[i].text in "([" and not any(doc[j].text in ")]" for j in range(i, end)):
                 end = i
                 break
-        while end > start and (doc[end - 1].is_punct and doc[end - 1].text not in {".", ")"}):
+        while start < end and doc[start].is_space:
+            start += 1
+        while end > start and (doc[end - 1].is_space or doc[end - 1].is_punct and doc[end - 1].text not in {".", ")"}):
             end -= 1
         pieces = [(start, end)]
         if label not in {"MONEY", "DATE", "CARDINAL", "PERCENT", "QUANTITY"}:
