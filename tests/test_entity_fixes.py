@@ -149,7 +149,19 @@ def test_a_lone_name_where_only_a_company_fits_is_an_organisation():
          ("Wirth", 7, "dobj", "NNP", "PROPN", "Wirth")],
         ents=[(0, 1, "ORG"), (5, 6, "PERSON"), (8, 9, "PERSON")],
     )
-    assert _ents(doc, _company_contexts(list(doc.ents), contexts)) == [("Chevron", "ORG"), ("Hess", "ORG"), ("Wirth", "PERSON")]
+    assert _ents(doc, _company_contexts(doc, list(doc.ents), contexts)) == [("Chevron", "ORG"), ("Hess", "ORG"), ("Wirth", "PERSON")]
+
+
+def test_an_untagged_name_in_a_company_slot_becomes_an_organisation():
+    from kg.nlp.entities import _company_contexts
+
+    contexts = {k: frozenset(v) for k, v in lexicon()["company_contexts"].items() if k != "_about"}
+    doc = make_doc(
+        [("It", 1, "nsubj", "PRP", "PRON", "it"), ("partnered", 1, "ROOT", "VBD", "VERB", "partner"),
+         ("with", 1, "prep", "IN", "ADP", "with"), ("Accenture", 2, "pobj", "NN", "NOUN", "accenture"),
+         ("in", 1, "prep", "IN", "ADP", "in"), ("Dublin", 4, "pobj", "NNP", "PROPN", "Dublin")],
+    )
+    assert _ents(doc, _company_contexts(doc, [], contexts)) == [("Accenture", "ORG")]
 
 
 def test_a_lone_surname_of_a_person_named_in_full_votes_person():

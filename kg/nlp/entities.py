@@ -169,7 +169,7 @@ class EntityFixer:
         final = _propagate(doc, final, self.known_label)
         final = [e for e in final if not (len(e) == 1 and e[0].lower_ in self.titles and e.label_ in {"ORG", "PERSON"})]
         final = _split_nested_orgs(_head_types(final, self.heads), self.heads)
-        final = _company_contexts(final, self.company_contexts)
+        final = _company_contexts(doc, final, self.company_contexts)
         final = _vote(final, self.known_label)
         doc.ents = _harmonise_lists(final, self.known_label)
         doc.spans["kg_inner"] = inner
@@ -200,21 +200,41 @@ def _join_dangling(ents: list[Span]) -> list[Span]:
     return fixed
 
 
-def _company_contexts(ents: list[Span], contexts: dict[str, frozenset]) -> list[Span]:
-    """A lone name the NER took for a person is a company where only a company fits."""
+def _company_slot(t: Token, contexts: dict[str, frozenset]) -> bool:
+    """Only a company fits here: 'the acquisition of X', 'X employs', 'acquired X', 'partnered with X'."""
+    head = t.head
+    if t.dep_ == "pobj":
+        verb = head.head.lemma_.lower()
+        return (
+            (head.lower_ == "of" and verb in contexts["of_nouns"])
+            or (head.lower_ == "with" and head.head.pos_ == "VERB" and verb in contexts["with_verbs"])
+            or (head.lower_ == "in" and head.head.pos_ == "VERB" and verb in contexts["in_verbs"])
+        )
+    return (t.dep_ == "nsubj" and head.lemma_.lower() in contexts["subject_verbs"]) or (
+        t.dep_ == "dobj" and head.lemma_.lower() in contexts["object_verbs"]
+    )
+
+
+def _company_contexts(doc: Doc, ents: list[Span], contexts: dict[str, frozenset]) -> list[Span]:
+    """A lone name the NER took for a person, or did not tag at all, is a company where only a
+    company fits ("partnered with Accenture", "the acquisition of Hess")."""
     out = []
     for e in ents:
-        if e.label_ == "PERSON" and len(e) == 1 and (e.start == 0 or not e.doc[e.start - 1].is_title):
-            t = e.root
-            head = t.head
-            if (
-                (t.dep_ == "pobj" and head.lower_ == "of" and head.head.lemma_.lower() in contexts["of_nouns"])
-                or (t.dep_ == "nsubj" and head.lemma_.lower() in contexts["subject_verbs"])
-                or (t.dep_ == "dobj" and head.lemma_.lower() in contexts["object_verbs"])
-            ):
-                e = _relabel(e, "ORG", "company-context")
+        if e.label_ == "PERSON" and len(e) == 1 and (e.start == 0 or not doc[e.start - 1].is_title) and _company_slot(e.root, contexts):
+            e = _relabel(e, "ORG", "company-context")
         out.append(e)
-    return out
+    taken = {i for e in ents for i in range(e.start, e.end)}
+    for t in doc:
+        if t.i in taken or t.is_sent_start or not (t.is_title or (t.is_upper and len(t) > 1)) or t.pos_ not in {"PROPN", "NOUN"}:
+            continue
+        if _company_slot(t, contexts):
+            start = t.i
+            while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == t.i and doc[start - 1].is_title and start - 1 not in taken:
+                start -= 1
+            span = Span(doc, start, t.i + 1, label="ORG")
+            span._.kg_pattern = "company-context"
+            out.append(span)
+    return sorted(out, key=lambda x: x.start)
 
 
 def _split_nested_orgs(ents: list[Span], heads: dict[str, str]) -> list[Span]:
