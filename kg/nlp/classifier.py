@@ -19,8 +19,11 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .syntax import coordination, governor
+
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "relations.json"
 PLACE = {"GPE", "LOC", "FAC"}
+CONJ, CONJ_APPOS = frozenset({"conj"}), frozenset({"conj", "appos"})
 DISTRIBUTE_MIN = 0.8  # only confident relations are distributed over conjuncts
 # Coarse entity types the classifier sees, and the relations each ordered pair may hold.
 PAIRS = {
@@ -55,13 +58,6 @@ def _path(a, b) -> tuple[list[str], list[str]]:
     return deps, words
 
 
-def _governor(tok):
-    """The token a conjunct or an appositive stands in for: its first conjunct / the noun it renames."""
-    while tok.dep_ in {"conj", "appos"} and tok.head.i != tok.i:
-        tok = tok.head
-    return tok
-
-
 def features(e1: Span, e2: Span, t1: str, t2: str) -> dict[str, float]:
     doc = e1.doc
     pair = f"{t1}>{t2}"
@@ -86,7 +82,7 @@ def features(e1: Span, e2: Span, t1: str, t2: str) -> dict[str, float]:
         add("pw:" + w)
     # The same path from the first conjunct / the noun an appositive renames: "taught at Harvard and
     # the National War College" gives the College the path Harvard has.
-    n1, n2 = _governor(e1.root), _governor(e2.root)
+    n1, n2 = governor(e1.root, CONJ_APPOS), governor(e2.root, CONJ_APPOS)
     if (n1.i, n2.i) != (e1.root.i, e2.root.i) and n1.i != n2.i:
         ndeps, nwords = _path(n1, n2)
         add("npath:" + " ".join(ndeps))
@@ -96,8 +92,9 @@ def features(e1: Span, e2: Span, t1: str, t2: str) -> dict[str, float]:
             add("bw:" + t.lemma_.lower())
     if dist <= 4:
         add("btw:" + " ".join(t.lower_ for t in between))
-    add("ents_between:" + str(min(sum(1 for e in doc.ents if first.end <= e.start and e.end <= second.start), 3)))
-    kinds = sorted({k for e in doc.ents if first.end <= e.start and e.end <= second.start and (k := coarse(e.label_))})
+    inside = [e for e in doc.ents if first.end <= e.start and e.end <= second.start]
+    add("ents_between:" + str(min(len(inside), 3)))
+    kinds = sorted({k for e in inside if (k := coarse(e.label_))})
     add("kinds_between:" + "+".join(kinds))
     sent_start = e1.sent.start
     for name, ent in (("1", e1), ("2", e2)):
@@ -178,7 +175,7 @@ class RelationClassifier:
                 label, prob = self.model.predict(features(a, b, ta, tb))
                 if label != "none" and prob >= self.model.thresholds.get(label, self.model.threshold):
                     found[(a.root.i, b.root.i)] = (label, prob)
-            found = _distribute(found, ents)
+            found = _distribute(doc, found, ents)
             for (head, tail), (label, prob) in found.items():
                 out.append(
                     {
@@ -197,20 +194,7 @@ def _bracketed(ent: Span) -> bool:
     return ent.start > 0 and ent.end < len(doc) and doc[ent.start - 1].text == "(" and doc[ent.end].text == ")"
 
 
-def _conjunct_roots(tok) -> list:
-    """The roots of the coordination tok stands in: 'Colombia, Bolivia, Ecuador and Peru'."""
-    top = tok
-    while top.dep_ == "conj" and top.head.i != top.i:
-        top = top.head
-    out, stack = [], [top]
-    while stack:
-        t = stack.pop()
-        out.append(t)
-        stack.extend(c for c in t.children if c.dep_ == "conj")
-    return out
-
-
-def _distribute(found: dict, ents: list[tuple[Span, str]]) -> dict:
+def _distribute(doc: Doc, found: dict, ents: list[tuple[Span, str]]) -> dict:
     """A relation holds for every conjunct of an endpoint of the same type: 'the Andean Group
     (Colombia, Bolivia, Ecuador)' is based in all three once it is found to be based in one."""
     kind = {e.root.i: t for e, t in ents}
@@ -218,9 +202,8 @@ def _distribute(found: dict, ents: list[tuple[Span, str]]) -> dict:
     for (head, tail), (label, prob) in found.items():
         if prob < DISTRIBUTE_MIN:
             continue
-        doc_head, doc_tail = ents[0][0].doc[head], ents[0][0].doc[tail]
-        for h in _conjunct_roots(doc_head):
-            for t in _conjunct_roots(doc_tail):
+        for h in coordination(doc[head], CONJ):
+            for t in coordination(doc[tail], CONJ):
                 if h.i == t.i or (h.i, t.i) in out or (t.i, h.i) in out:
                     continue
                 if kind.get(h.i) == kind[head] and kind.get(t.i) == kind[tail]:

@@ -12,6 +12,7 @@ from spacy.util import filter_spans
 
 from ..ontology import load_ontology
 from .lexicon import PATTERN_DIR, lexicon
+from .syntax import coordination
 
 # Classes in the alias table → the NER label their mentions get.
 _CLASS_TO_LABEL = {"Person": "PERSON", "Country": "GPE", "Region": "GPE", "City": "GPE", "Place": "GPE", "Product": "PRODUCT"}
@@ -54,12 +55,12 @@ def _clean_boundaries(doc: Doc, ents: list[Span], titles: frozenset = frozenset(
         while start < end and doc[start].lower_ in {"the", "a", "an"} and label not in {"MONEY", "DATE", "CARDINAL", "PERCENT"}:
             start += 1
         if label in _NAME_LABELS:
-            # "attorney Tom Muri", "Evaluating Juppe": a common word or a verb before the name is not part of it
             if label == "PERSON":
                 # "Illinois Gov. James Thompson", "U.S. Sen. Robert F. Kennedy": the name follows the title
                 inner = [i for i in range(start + 1, end - 1) if doc[i].text.endswith(".") and doc[i].lower_ in titles]
                 if inner:
                     start = inner[-1] + 1
+            # "attorney Tom Muri", "Evaluating Juppe": a common word or a verb before the name is not part of it
             while start < end - 1 and doc[start].lower_ not in _NAME_PARTICLES and (doc[start].is_lower or doc[start].tag_ in _NOT_NAME_TAGS or (label == "PERSON" and doc[start].lower_ in titles)) and any(
                 t.is_title or t.is_upper for t in doc[start + 1 : end]
             ):
@@ -195,9 +196,22 @@ def _join_dangling(ents: list[Span]) -> list[Span]:
     fixed = []
     for e in out:
         if len(e) > 1 and e.label_ in _NAME_LABELS and e[-1].lower_ in _DANGLING:
-            e = _relabel(Span(e.doc, e.start, e.end - 1, label=e.label_), e.label_, e._.kg_pattern)
+            e = _relabel(e, e.label_, e._.kg_pattern, end=e.end - 1)
         fixed.append(e)
     return fixed
+
+
+def _name_start(t: Token, taken, word) -> int:
+    """Where the name headed by `t` starts: back over its compound words that `word` accepts and
+    no entity holds ("Bitcoin mining giant Hut" ← "8")."""
+    doc, start = t.doc, t.i
+    while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == t.i and word(doc[start - 1]) and start - 1 not in taken:
+        start -= 1
+    return start
+
+
+def _proper(t: Token) -> bool:
+    return t.pos_ == "PROPN"
 
 
 def _company_slot(t: Token, contexts: dict[str, frozenset]) -> bool:
@@ -228,10 +242,7 @@ def _company_contexts(doc: Doc, ents: list[Span], contexts: dict[str, frozenset]
         if t.i in taken or t.is_sent_start or not (t.is_title or (t.is_upper and len(t) > 1)) or t.pos_ not in {"PROPN", "NOUN"}:
             continue
         if _company_slot(t, contexts):
-            start = t.i
-            while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == t.i and doc[start - 1].is_title and start - 1 not in taken:
-                start -= 1
-            span = Span(doc, start, t.i + 1, label="ORG")
+            span = Span(doc, _name_start(t, taken, lambda w: w.is_title), t.i + 1, label="ORG")
             span._.kg_pattern = "company-context"
             out.append(span)
     return sorted(out, key=lambda x: x.start)
@@ -263,6 +274,11 @@ def _crosses(a: Span, b: Span) -> bool:
     return a.start < b.end and b.start < a.end and not (a.start <= b.start and b.end <= a.end) and not (b.start <= a.start and a.end <= b.end)
 
 
+def _surnames(ents: list[Span]) -> set[str]:
+    """The last names of the people named in full ("Mark Carney" → "Carney")."""
+    return {e[-1].text for e in ents if e.label_ == "PERSON" and len(e) > 1 and e[-1].is_title}
+
+
 def _propagate(doc: Doc, ents: list[Span], known: dict | None = None) -> list[Span]:
     """A name tagged once is tagged everywhere it recurs in the article ("Hut8" in every sentence),
     and so is a person's surname on its own ("RJ Scaringe" ... "Scaringe said")."""
@@ -270,10 +286,9 @@ def _propagate(doc: Doc, ents: list[Span], known: dict | None = None) -> list[Sp
     for e in ents:
         if e.label_ in {"ORG", "PERSON", "GPE"} and any(t.pos_ == "PROPN" or t.is_title or t.is_upper for t in e):
             named.setdefault(tuple(t.text for t in e), e.label_)
-    for e in ents:
-        last = e[-1]
-        if e.label_ == "PERSON" and len(e) > 1 and last.is_title and last.is_alpha and last.text not in (known or {}):
-            named.setdefault((last.text,), "PERSON")
+    for surname in _surnames(ents):
+        if surname.isalpha() and surname not in (known or {}):
+            named.setdefault((surname,), "PERSON")
     if not named:
         return ents
     by_first: dict[str, list[tuple[str, ...]]] = {}
@@ -303,14 +318,15 @@ def _weight(ent: Span) -> float:
     return 1.0
 
 
-def _relabel(ent: Span, label: str, pattern: str) -> Span:
-    new = Span(ent.doc, ent.start, ent.end, label=label)
+def _relabel(ent: Span, label: str, pattern: str, end: int | None = None) -> Span:
+    new = Span(ent.doc, ent.start, ent.end if end is None else end, label=label)
     new._.kg_pattern = pattern
     new._.kg_class = ent._.kg_class if ent.label_ == label else None
     return new
 
 
 _VOTED = {"PERSON", "ORG", "GPE"}
+_LISTED = frozenset({"conj", "appos"})  # how the members of a list hang together
 SURNAME_VOTE = 2.5  # more than a few weak NER guesses, less than two rule decisions
 _HEAD_LABEL = {"ORG": "ORG", "PLACE": "LOC", "PERSON": "PERSON"}
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
@@ -330,7 +346,6 @@ def _head_types(ents: list[Span], heads: dict[str, str]) -> list[Span]:
     return out
 
 
-
 def _vote(ents: list[Span], known: dict) -> list[Span]:
     """One name, one type per article: every mention of a name takes the label its mentions vote for."""
     votes: dict[str, Counter] = {}
@@ -339,7 +354,7 @@ def _vote(ents: list[Span], known: dict) -> list[Span]:
             votes.setdefault(e.text, Counter())[e.label_] += _weight(e)
     # A lone word that is the surname of a person named in full in the article leans to PERSON
     # ("Mark Carney" ... "Carney flew"), unless rules said otherwise ("the acquisition of Hess").
-    surnames = {e[-1].text for e in ents if e.label_ == "PERSON" and len(e) > 1 and e[-1].is_title}
+    surnames = _surnames(ents)
     for text, c in votes.items():
         if text in surnames:
             c["PERSON"] += SURNAME_VOTE
@@ -352,17 +367,6 @@ def _vote(ents: list[Span], known: dict) -> list[Span]:
                 e = _relabel(e, top, "document-vote")
         out.append(e)
     return out
-
-
-def _coordination_group(tok: Token) -> list[Token]:
-    while tok.dep_ in {"conj", "appos"} and tok.head.i != tok.i:
-        tok = tok.head
-    group, stack = [], [tok]
-    while stack:
-        t = stack.pop()
-        group.append(t)
-        stack.extend(c for c in t.children if c.dep_ in {"conj", "appos"})
-    return group
 
 
 def _harmonise_lists(ents: list[Span], known: dict) -> list[Span]:
@@ -380,7 +384,7 @@ def _harmonise_lists(ents: list[Span], known: dict) -> list[Span]:
     for e in ents:
         if e.label_ != "ORG" or e.root.i in seen:
             continue
-        group = _coordination_group(e.root)
+        group = coordination(e.root, _LISTED)
         seen.update(t.i for t in group)
         labels = Counter(by_tok[t.i].label_ if t.i in by_tok else None for t in group)
         orgs, people = labels["ORG"], labels["PERSON"]
@@ -392,10 +396,7 @@ def _harmonise_lists(ents: list[Span], known: dict) -> list[Span]:
             if ent is None:
                 if t.pos_ != "PROPN" or not t.text[:1].isupper() or orgs < 2:
                     continue
-                start = t.i
-                while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == t.i and doc[start - 1].pos_ == "PROPN" and doc[start - 1].i not in by_tok:
-                    start -= 1
-                span = Span(doc, start, t.i + 1, label="ORG")
+                span = Span(doc, _name_start(t, by_tok, _proper), t.i + 1, label="ORG")
                 span._.kg_pattern = "list-harmony"
                 out.append(span)
             elif ent.label_ == "PERSON" and orgs >= 2 and orgs > people:
@@ -421,10 +422,7 @@ def _appositive_companies(doc: Doc, ents: list[Span], company_nouns) -> list[Spa
             extra.append(t)
     spans = []
     for t in extra:
-        start = t.i
-        while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == t.i and doc[start - 1].pos_ == "PROPN" and start - 1 not in taken:
-            start -= 1
-        span = Span(doc, start, t.i + 1, label="ORG")
+        span = Span(doc, _name_start(t, taken, _proper), t.i + 1, label="ORG")
         span._.kg_pattern = "appositive-company"
         span._.kg_class = "Company"
         spans.append(span)
