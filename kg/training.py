@@ -145,10 +145,23 @@ def train_ner(train_path, dev_path=None, out_dir: Path = NER_DIR, base: str | No
     return meta
 
 
+def _add_pairs(X: list, y: list, ents, label_of) -> None:
+    """Features and gold label of every candidate pair; a relation the type pair cannot hold in the
+    ontology counts as none."""
+    from .nlp.classifier import PAIRS, candidate_pairs, features
+
+    for a, b, ta, tb in candidate_pairs(ents):
+        label = label_of(a, b)
+        if label != "none" and PAIRS[(ta, tb)] != label:
+            label = "none"
+        X.append(features(a, b, ta, tb))
+        y.append(label)
+
+
 def _predicted_examples(nlp, docs: list[dict]):
     """Pairs over the entities kg itself finds, labelled by matching them to the gold spans:
     the classifier also learns from the boundaries and types it will see at run time."""
-    from .nlp.classifier import PAIRS, candidate_pairs, coarse, features
+    from .nlp.classifier import coarse
     from .resolve import normalise
 
     X, y = [], []
@@ -169,12 +182,7 @@ def _predicted_examples(nlp, docs: list[dict]):
         ents = [(e, coarse(e.label_)) for e in doc.ents]
         ents = [(e, t) for e, t in ents if t]
         index = {e.start: gold_index(e) for e, _ in ents}
-        for a, b, ta, tb in candidate_pairs(ents):
-            label = gold.get((index[a.start], index[b.start]), "none")
-            if label != "none" and PAIRS[(ta, tb)] != label:
-                label = "none"
-            X.append(features(a, b, ta, tb))
-            y.append(label)
+        _add_pairs(X, y, ents, lambda a, b: gold.get((index[a.start], index[b.start]), "none"))
     return X, y
 
 
@@ -183,7 +191,7 @@ def _relation_examples(nlp, docs: list[dict]):
     from spacy.tokens import Span
     from spacy.util import filter_spans
 
-    from .nlp.classifier import PAIRS, candidate_pairs, coarse, features
+    from .nlp.classifier import coarse
 
     label_of_type = {"PERSON": "PERSON", "PEOP": "PERSON", "ORG": "ORG", "LOC": "GPE", "PLACE": "GPE"}
     X, y = [], []
@@ -203,12 +211,7 @@ def _relation_examples(nlp, docs: list[dict]):
             if a is not None and b is not None:
                 gold[((a.start, a.end), (b.start, b.end))] = r["relation"]
         ents = [(s, coarse(s.label_)) for s in by_pos.values()]
-        for a, b, ta, tb in candidate_pairs(ents):
-            label = gold.get(((a.start, a.end), (b.start, b.end)), "none")
-            if label != "none" and PAIRS[(ta, tb)] != label:
-                label = "none"  # a relation the type pair cannot hold in the ontology
-            X.append(features(a, b, ta, tb))
-            y.append(label)
+        _add_pairs(X, y, ents, lambda a, b: gold.get(((a.start, a.end), (b.start, b.end)), "none"))
     return X, y
 
 
