@@ -147,8 +147,9 @@ def export(graph, fmt, output, store_url, query_endpoint, update_endpoint):
 @click.option("--focus", "focus_name", default=None, help="Show only this entity and its neighbours.")
 @click.option("--max-nodes", default=None, type=click.IntRange(1), help="Keep the N best-connected nodes.")
 @click.option("--classes", default=None, help="Comma-separated classes to show, e.g. Person,Company,Policy.")
+@click.option("--uncertain", is_flag=True, help="Also draw facts the relation model is unsure of (dashed).")
 @store_options
-def render(graph, output, focus_name, max_nodes, classes, store_url, query_endpoint, update_endpoint):
+def render(graph, output, focus_name, max_nodes, classes, uncertain, store_url, query_endpoint, update_endpoint):
     """Render the graph as one interactive HTML page that works offline.
 
     Example: kg render --graph out -o graph.html --classes Person,Company,Policy
@@ -167,7 +168,7 @@ def render(graph, output, focus_name, max_nodes, classes, store_url, query_endpo
         if unknown:
             raise KGError(Errors.E033.format(fmt=",".join(unknown), choices=", ".join(sorted(ont.classes))))
     with open_store(graph, store_url, query_endpoint=query_endpoint, update_endpoint=update_endpoint) as store:
-        page = render_html(store, focus_name=focus_name, max_nodes=max_nodes, classes=cls)
+        page = render_html(store, focus_name=focus_name, max_nodes=max_nodes, classes=cls, uncertain=uncertain)
     with atomic_write(output) as f:
         f.write(page.encode("utf-8"))
     click.echo(f"wrote {output}")
@@ -193,9 +194,9 @@ def eval_(gold, model, show_errors):
 
 
 @cli.command()
-@click.option("--train", "train_path", required=True, help="Gold JSONL with span entities and relations (CoNLL04 format).")
-@click.option("--dev", "dev_path", default=None, help="Gold JSONL to pick the best epoch and threshold on.")
-@click.option("--epochs", default=20, show_default=True, type=click.IntRange(1, 100))
+@click.option("--train", "train_path", required=True, multiple=True, help="Gold JSONL (CoNLL04 spans or DWIE mention clusters); repeat for several.")
+@click.option("--dev", "dev_path", multiple=True, help="Gold JSONL to pick the best epoch and thresholds on; repeat for several.")
+@click.option("--epochs", default=12, show_default=True, type=click.IntRange(1, 100))
 @click.option("--only", type=click.Choice(["ner", "relations"]), default=None, help="Retrain one part only.")
 @click.option("--models", "models_dir", default=None, help="Where to write the models (default: the package's kg/models, used at run time).")
 def train(train_path, dev_path, epochs, only, models_dir):
@@ -205,7 +206,7 @@ def train(train_path, dev_path, epochs, only, models_dir):
     """
     from . import training
 
-    for p in (train_path, dev_path):
+    for p in (*train_path, *dev_path):
         if p and not os.path.isfile(p):
             raise KGError(f"no such file: {p}")
     from pathlib import Path
@@ -214,7 +215,8 @@ def train(train_path, dev_path, epochs, only, models_dir):
     if only in (None, "ner"):
         training.train_ner(train_path, dev_path, out_dir=out / "ner", epochs=epochs, log=click.echo)
     if only in (None, "relations"):
-        training.train_relations(train_path, dev_path, out_path=out / "relations.json", log=click.echo)
+        ner = out / "ner"  # the NER just trained (or already there) is the one relations are learned over
+        training.train_relations(train_path, dev_path, out_path=out / "relations.json", ner_dir=ner if (ner / "training.json").exists() else None, log=click.echo)
 
 
 def main():  # pragma: no cover

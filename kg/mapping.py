@@ -46,6 +46,14 @@ def entity_iri(key: str) -> URIRef:
     return ID[f"{top.lower()}/{slug(name)}"]
 
 
+def match_key(key: str) -> str:
+    """The entity key with case, spaces and punctuation folded away ('Organization/nbc universal' and
+    'Organization/nbcuniversal' → 'organization/nbcuniversal'): across articles, one node."""
+    top, name = key.split("/", 1)
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    return f"{top.lower()}/" + "".join(ch for ch in folded if ch.isalnum())
+
+
 def article_iri(article: Article) -> URIRef:
     return ID[f"article/{article.sha[:16]}"]
 
@@ -79,9 +87,8 @@ def article_triples(article: Article) -> Iterator[Triple]:
     yield a, SCHEMA.headline, Literal(clean_literal(first.strip()))
 
 
-def entity_triples(ent: Entity, ont: Ontology, article: Article, labels: dict[URIRef, str]) -> Iterator[Triple]:
-    """Type, one rdfs:label (the first one the store saw), one skos:altLabel per surface form."""
-    s = entity_iri(ent.key)
+def entity_triples(ent: Entity, ont: Ontology, article: Article, labels: dict[URIRef, str], s: URIRef) -> Iterator[Triple]:
+    """Type, one rdfs:label (the first one the store saw), one skos:altLabel per surface form, the match key."""
     yield s, RDF.type, ont.classes[ent.cls].iri
     label = labels.get(s)
     if label is None:
@@ -91,15 +98,16 @@ def entity_triples(ent: Entity, ont: Ontology, article: Article, labels: dict[UR
         alias = clean_literal(alias)
         if alias != label:
             yield s, SKOS.altLabel, Literal(alias)
+    yield s, KG.matchKey, Literal(match_key(ent.key))
     yield s, KG.mentionedIn, article_iri(article)
     if ent.cls == "MonetaryAmount":
         yield from ((s, p, o) for p, o in _money(ent.label))
 
 
-def fact_triples(fact: Fact, ont: Ontology, article: Article) -> Iterator[Triple]:
-    s = entity_iri(fact.head)
+def fact_triples(fact: Fact, ont: Ontology, article: Article, iris: dict[str, URIRef]) -> Iterator[Triple]:
+    s = iris[fact.head]
     p = ont.relations[fact.relation].iri
-    o = entity_iri(fact.tail) if fact.tail else Literal(clean_literal(fact.literal or ""))
+    o = iris[fact.tail] if fact.tail else Literal(clean_literal(fact.literal or ""))
     yield s, p, o
     ident = "|".join([article.sha, fact.head, fact.relation, fact.tail or "", fact.literal or "", str(fact.start)])
     a = ID[f"assertion/{hashlib.sha1(ident.encode('utf-8')).hexdigest()[:20]}"]
@@ -117,17 +125,22 @@ def fact_triples(fact: Fact, ont: Ontology, article: Article) -> Iterator[Triple
     for key, value in sorted(fact.qualifiers.items()):
         yield a, KG[key], Literal(clean_literal(value))
     if fact.attributed_to:
-        yield a, PROV.wasAttributedTo, entity_iri(fact.attributed_to)
+        yield a, PROV.wasAttributedTo, iris[fact.attributed_to]
 
 
 def document_triples(
-    article: Article, ents: dict[str, Entity], facts: list[Fact], ont: Ontology, labels: dict[URIRef, str] | None = None
+    article: Article, ents: dict[str, Entity], facts: list[Fact], ont: Ontology, labels: dict[URIRef, str] | None = None,
+    known: dict[str, URIRef] | None = None,
 ) -> list[Triple]:
-    """All triples for one article. `labels` holds the rdfs:label already in the store per IRI."""
+    """All triples for one article. `labels` holds the rdfs:label already in the store per IRI;
+    `known` the IRI a match key already has in the store (a node another spelling created)."""
     labels = {} if labels is None else labels
+    known = {} if known is None else known
+    first: dict[str, URIRef] = dict(known)
+    iris = {k: first.setdefault(match_key(k), entity_iri(k)) for k in ents}
     out = list(article_triples(article))
     for ent in ents.values():
-        out.extend(entity_triples(ent, ont, article, labels))
+        out.extend(entity_triples(ent, ont, article, labels, iris[ent.key]))
     for fact in facts:
-        out.extend(fact_triples(fact, ont, article))
+        out.extend(fact_triples(fact, ont, article, iris))
     return out

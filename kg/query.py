@@ -14,9 +14,16 @@ _UPDATE = re.compile(r"^\s*(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|W
 _PROLOGUE = re.compile(r"^\s*((PREFIX|BASE)\s+[^\n]*\n|#[^\n]*\n|\s+)*", re.I)
 
 
+def _is_file(text: str) -> bool:
+    try:
+        return "\n" not in text and Path(text).is_file()
+    except (OSError, ValueError):  # longer than a file name can be, or a NUL byte: query text
+        return False
+
+
 def read_query(text_or_path: str) -> str:
     """The query text itself, or the contents of a .rq/.sparql file."""
-    if text_or_path.endswith((".rq", ".sparql")) or (len(text_or_path) < 4096 and "\n" not in text_or_path and Path(text_or_path).is_file()):
+    if text_or_path.endswith((".rq", ".sparql")) or _is_file(text_or_path):
         p = Path(text_or_path)
         if not p.is_file():
             raise KGError(Errors.E001.format(path=text_or_path))

@@ -37,8 +37,9 @@ def _local(iri) -> str:
     return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def to_networkx(store: KGStore, classes: set[str] | None = None) -> nx.MultiDiGraph:
-    """Entities as nodes (with class, aliases, supporting sentences); facts as edges (with provenance)."""
+def to_networkx(store: KGStore, classes: set[str] | None = None, uncertain: bool = False) -> nx.MultiDiGraph:
+    """Entities as nodes (with class, aliases, supporting sentences); facts as edges (with provenance).
+    Facts whose only support is uncertain (status "uncertain") are left out unless `uncertain`."""
     ont = load_ontology()
     g = nx.MultiDiGraph()
     _, rows = run_query(store, _QUERY_NODES)
@@ -56,10 +57,14 @@ def to_networkx(store: KGStore, classes: set[str] | None = None) -> nx.MultiDiGr
         rel = _local(p)
         if rel not in ont.relations or s not in g:
             continue
+        if status == "uncertain" and not uncertain:
+            continue
         prov = {"sentence": sentence, "confidence": float(conf), "article": article, "status": status}
         g.nodes[s]["sentences"].append(prov["sentence"])
         if o in g:
             g.nodes[o]["sentences"].append(prov["sentence"])
+            if g.has_edge(s, o, key=rel) and g.edges[s, o, rel]["confidence"] >= prov["confidence"]:
+                continue  # an edge shows its best-supported assertion
             g.add_edge(s, o, key=rel, relation=rel, label=ont.relations[rel].label, **prov)
         else:
             literal_facts[s].append(f"{ont.relations[rel].label}: {o}")
@@ -103,7 +108,7 @@ def _vis_data(g: nx.MultiDiGraph):
     for s, o, d in g.edges(data=True):
         net.add_edge(s, o, label=d["label"], title=f"{d['label']} (confidence {d['confidence']:.2f})\n{d['sentence'][:200]}",
                      arrows="to", relation=d["relation"], sentence=d["sentence"], article=d["article"],
-                     confidence=d["confidence"], status=d["status"])
+                     confidence=d["confidence"], status=d["status"], dashes=d["status"] == "uncertain")
     return net.nodes, net.edges, big
 
 
@@ -116,9 +121,12 @@ def _asset(name: str) -> str:
     return resources.files("pyvis").joinpath("lib", "vis-9.1.2", name).read_text(encoding="utf-8")
 
 
-def render_html(store: KGStore, focus_name: str | None = None, max_nodes: int | None = None, classes: set[str] | None = None, title: str = "kg — news knowledge graph") -> str:
+def render_html(store: KGStore, focus_name: str | None = None, max_nodes: int | None = None, classes: set[str] | None = None,
+                title: str = "kg — news knowledge graph", uncertain: bool = False) -> str:
+    """The graph as one self-contained HTML page; `uncertain` also draws the relation model's
+    low-confidence leads (dashed)."""
     ont = load_ontology()
-    g = to_networkx(store, classes)
+    g = to_networkx(store, classes, uncertain)
     if focus_name:
         g = focus(g, focus_name)
     if max_nodes and g.number_of_nodes() > max_nodes:

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
+from .nlp.classifier import Cluster, PairContext, candidate_pairs, load_model, pair_features
 from .nlp.lexicon import lexicon
 from .ontology import Ontology, load_ontology
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
 _NODE_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "POLICY", "LAW", "PRODUCT", "MONEY"}
 _VALUE_LABELS = {"CARDINAL", "QUANTITY", "PERCENT"}
+UNCERTAIN = 0.5  # a learned fact below this probability is written with status "uncertain" (a lead, drawn dashed)
 
 
 def normalise(text: str) -> str:
@@ -74,7 +76,9 @@ class _Known:
     def __init__(self, ont: Ontology):
         self.by_form: dict[str, tuple[str, str]] = {}
         self.by_demonym: dict[str, tuple[str, str]] = {}
+        self.demonyms: dict[str, tuple[str, ...]] = {}  # canonical name → its demonyms
         for k in ont.known:
+            self.demonyms[k.name] = tuple(k.demonyms)
             for form in (k.name, *k.aliases):
                 self.by_form.setdefault(form, (k.name, k.cls))
                 self.by_form.setdefault(normalise(form), (k.name, k.cls))
@@ -94,6 +98,10 @@ class Resolver:
         lex = lexicon()
         self.titles = lex["titles"]
         self.title_words = lex["titles"] | lex["title_heads"]
+        self.title_heads = (lex["titles"] | lex["title_heads"]) - lex["honorifics"]
+        self.honorifics = lex["honorifics"]
+        self._relations_for: dict[tuple[str, str], list[str]] = {}  # the learned relations a class pair admits
+        self.title_skip = lex["title_skip"]
         self.company_nouns = lex["company_nouns"]
         self.event_nouns = lex["event_nouns"]
         self.person_pronouns = frozenset(lex["pronouns"]["PERSON"])
@@ -152,6 +160,8 @@ class Resolver:
                 name, cls = span.text.strip(), "MonetaryAmount"
             else:
                 hit = self.known.form(surface)
+                if not hit and span.label_ in {"GPE", "LOC"}:
+                    hit = self.known.by_demonym.get(surface.lower())  # "German" read as a place: Germany
                 if hit:
                     name, cls = hit
                 else:
@@ -190,6 +200,15 @@ class Resolver:
             longer = [f for f in orgs if len(f.split()) > len(parts) and f.split()[: len(parts)] == parts]
             if len(set(longer)) == 1:
                 canonical[n] = longer[0]
+        # A bare policy word ("the ban", "sanctions") is the article's fuller policy with that word
+        # ("the ban on Mahan Air"), when it has one.
+        policy_names = [r[2] for r in records if r[1] == "Policy"]
+        for n in set(policy_names):
+            if len(n.split()) == 1 and n.islower():
+                stem = n.rstrip("s")
+                fuller = [f for f in policy_names if len(f.split()) > 1 and any(w.lower().rstrip("s") == stem for w in f.split())]
+                if fuller:
+                    canonical[n] = Counter(fuller).most_common(1)[0][0]
 
         ents: dict[str, Entity] = {}
         token_key: dict[int, str] = {}
@@ -212,6 +231,126 @@ class Resolver:
             best = max(c.items(), key=lambda kv: (kv[1], len(self.ont.ancestors(kv[0]))))[0]
             ents[key].cls = best
         return ents, token_key
+
+    def clusters(self, doc: Doc, ents: dict[str, Entity]) -> list[Cluster]:
+        """The entities as the relation model sees them: each with its mention spans and every form
+        its name takes (aliases and demonyms)."""
+        spans = {(e.start_char, e.end_char): e for e in (*doc.ents, *doc.spans.get("kg_inner", []))}
+        out = []
+        for ent in ents.values():
+            top = self.ont.top_class(ent.cls)
+            if top not in {"Person", "Organization", "Place"}:
+                continue
+            mentions = []
+            for s, e in sorted(set(ent.mentions)):
+                span = spans.get((s, e)) or doc.char_span(s, e, alignment_mode="expand")
+                if span is not None:
+                    mentions.append(span)
+            forms = {a.lower() for a in ent.aliases} | {ent.label.lower()}
+            forms |= {d.lower() for d in self.known.demonyms.get(ent.label, ())}
+            out.append(Cluster(key=ent.key, cls=ent.cls, top=top, label=ent.label, forms=frozenset(forms), mentions=mentions))
+        return out
+
+    def learned_facts(self, doc: Doc, ents: dict[str, Entity], model=None) -> list[Fact]:
+        """Facts the document-level relation model finds between pairs of entities."""
+        model = model or load_model()
+        if model is None:
+            return []
+        clusters = self.clusters(doc, ents)
+        ctx = PairContext(doc, clusters)
+        out: dict[tuple, Fact] = {}
+
+        def relations_for(a: Cluster, b: Cluster) -> list[str]:
+            pair = (a.cls, b.cls)
+            rels = self._relations_for.get(pair)
+            if rels is None:
+                rels = self._relations_for[pair] = [r for r in model.relations if self.ont.accepts(r, a.cls, b.cls)]
+            return rels
+
+        for a, b, rels in candidate_pairs(ctx, clusters, relations_for):
+            feats, sent = pair_features(a, b, ctx)
+            probs = model.predict(feats)
+            for r in rels:
+                p = probs[r]
+                if p < model.thresholds.get(r, 0.5) or sent is None:
+                    continue
+                if r == "memberOf" and b.cls == "Company":
+                    continue  # people work for companies; memberOf is for parties, alliances, boards (DWIE's clubs)
+                h, t = a.key, b.key
+                if self.ont.relations[r].symmetric and t < h:
+                    h, t = t, h
+                key = (h, r, t)
+                if key in out and out[key].confidence >= p:
+                    continue
+                out[key] = Fact(
+                    head=h, relation=r, tail=t, literal=None, confidence=round(p, 3), pattern="classifier.pairs.v2",
+                    sentence=sent.text.strip(), start=sent.start_char, end=sent.end_char,
+                    status="asserted" if p >= UNCERTAIN else "uncertain", qualifiers={}, attributed_to=None,
+                )
+        return list(out.values())
+
+    def _title_before(self, span: Span) -> Span | None:
+        """The title written before a person's name: 'Prime Minister Boris Johnson', 'US Secretary of
+        State Mike Pompeo', 'Israeli energy minister Yuval Steinitz', 'Apple CEO Tim Cook'. It stops
+        at a place, nationality or organization (those are facts of their own), a determiner or
+        punctuation, and drops honorifics and 'former'."""
+        doc = span.doc
+        end = span.start
+        while end < span.end - 1 and doc[end].lower_ in self.title_words:
+            end += 1  # a title the NER put inside the name
+        start = end
+        while start > span.sent.start:
+            t = doc[start - 1]
+            if t.ent_type_ and t.ent_type_ not in {"PERSON"} and not (span.start <= t.i < span.end):
+                break
+            low = t.lower_
+            if low in self.title_words or (t.is_title and t.is_alpha and not t.ent_type_ and t.pos_ in {"PROPN", "NOUN", "ADJ"}):
+                start -= 1
+            elif low == "of" and start < end and doc[start].is_title and start - 2 >= span.sent.start and doc[start - 2].lower_ in self.title_words:
+                start -= 1  # 'Secretary of State'
+            elif t.is_lower and t.is_alpha and t.pos_ in {"NOUN", "ADJ", "PROPN"} and t.dep_ in {"compound", "amod"} and low not in self.title_skip:
+                start -= 1  # 'energy minister'
+            else:
+                break
+        while start < end and (doc[start].lower_ in self.honorifics or doc[start].lower_ in self.title_skip or doc[start].lower_ == "of"):
+            start += 1
+        words = doc[start:end]
+        if not len(words) or not any(t.lower_ in self.title_heads for t in words) or words[-1].lower_ == "of":
+            return None
+        if start == span.sent.start and len(words) == 1 and words[0].lower_ not in self.title_heads:
+            return None
+        return words
+
+    def _title_appos(self, span: Span) -> str | None:
+        """'Steffen Seibert, the chancellor's spokesperson' / 'its chief executive, Jane Doe'."""
+        root = span.root
+        nouns = [c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"]
+        if root.dep_ == "appos" and root.head.pos_ == "NOUN":
+            nouns.append(root.head)
+        for n in nouns:
+            if n.lower_ in self.title_heads and not n.ent_type_:
+                from .nlp.relations import title_text
+
+                return title_text(n)
+        return None
+
+    def title_facts(self, doc: Doc, token_key: dict[int, str], ents: dict[str, Entity]) -> list[Fact]:
+        """jobTitle of every person introduced with a title, before the name or beside it."""
+        out = []
+        for span in doc.ents:
+            if span.label_ != "PERSON":
+                continue
+            key = token_key.get(span[-1].i)
+            if key is None or ents[key].top != "Person":
+                continue
+            words = self._title_before(span)
+            title = clean_surface(words.text) if words is not None else self._title_appos(span)
+            if not title or len(title) > 60:
+                continue
+            sent = span.sent
+            out.append(Fact(head=key, relation="jobTitle", tail=None, literal=title, confidence=0.85, pattern="jobTitle.title-name.v1",
+                            sentence=sent.text.strip(), start=sent.start_char, end=sent.end_char, status="asserted", qualifiers={}, attributed_to=None))
+        return out
 
     # ---------------------------------------------------------------- endpoints
     def _salient_org(self, ents: dict[str, Entity]) -> str | None:
@@ -283,6 +422,7 @@ class Resolver:
         ents, token_key = self.entities(doc)
         facts: dict[tuple, Fact] = {}
         extra: dict[str, Entity] = {}
+        text = doc.text
         for m in doc._.kg_relations or ():
             head_tok = doc[m["head"]]
             head, f1 = self.resolve_token(head_tok, ents, token_key)
@@ -300,53 +440,67 @@ class Resolver:
                 tcls = (ents.get(tail) or extra[tail]).cls
                 by_class = m.get("relation_by_tail_class")
                 if by_class:
-                    # the first relation listed for the tail's class that the head's class admits
+                    # every relation listed for the tail's most specific listed class that the head's class
+                    # admits: "German carmaker Volkswagen" is based in Germany (and its country is Germany)
                     hcls0 = ents[head].cls
-                    options = [r for c, rs in by_class.items() if self.ont.is_a(tcls, c) for r in rs]
-                    chosen = next((r for r in options if self.ont.accepts(r, hcls0, tcls)), None)
-                    if chosen is None:
-                        continue
-                    relation = chosen
+                    options = next((rs for c, rs in by_class.items() if self.ont.is_a(tcls, c)), [])
+                    relations = [r for r in options if self.ont.accepts(r, hcls0, tcls)]
+                else:
+                    relations = [relation]
             else:
                 tcls = None
+                relations = [relation]
                 if not literal:
                     continue
             hcls = ents[head].cls
-            if not self.ont.accepts(relation, hcls, tcls):
-                continue
-            if m["status"] == "negated":
+            relations = [r for r in relations if self.ont.accepts(r, hcls, tcls)]
+            if not relations or m["status"] == "negated":
                 continue
             attributed = None
             if m["attributed_to"] is not None:
                 attributed, _ = self.resolve_token(doc[m["attributed_to"]], ents, token_key)
                 if attributed in (head, tail):
                     attributed = None
-            rel = self.ont.relations[relation]
-            h, t = (head, tail)
-            if rel.symmetric and tail is not None and tail < head:
-                h, t = tail, head
-            fact = Fact(
-                head=h,
-                relation=relation,
-                tail=t,
-                literal=literal,
-                confidence=round(m["confidence"] * f1 * f2, 3),
-                pattern=m["pattern"],
-                sentence=doc.text[m["sent_start"] : m["sent_end"]].strip(),
-                start=m["sent_start"],
-                end=m["sent_end"],
-                status=m["status"],
-                qualifiers=m["qualifiers"],
-                attributed_to=attributed,
-            )
-            key = (h, relation, t, literal, m["sent_start"])
-            if key not in facts or facts[key].confidence < fact.confidence:
-                facts[key] = fact
+            for relation in relations:
+                self._add_fact(facts, text, m, head, relation, tail, literal, f1 * f2, attributed)
+        titles = {(f.head, f.literal.lower()) for f in facts.values() if f.relation == "jobTitle"}
+        for fact in self.title_facts(doc, token_key, ents):
+            if (fact.head, fact.literal.lower()) not in titles:
+                titles.add((fact.head, fact.literal.lower()))
+                facts[(fact.head, fact.relation, None, fact.literal, fact.start)] = fact
+        stated = {(f.head, f.relation, f.tail) for f in facts.values()}
+        for fact in self.learned_facts(doc, ents):
+            if (fact.head, fact.relation, fact.tail) not in stated:  # a pattern already states it
+                facts[(fact.head, fact.relation, fact.tail, None, fact.start)] = fact
         ents.update(extra)
         # A place known only from an adjective ("Canadian officials") is a node only when a fact uses it.
         used = {f.head for f in facts.values()} | {f.tail for f in facts.values()} | {f.attributed_to for f in facts.values()}
         ents = {k: e for k, e in ents.items() if e.named or k in used or e.cls in {"Quantity"}}
         return ents, list(facts.values())
+
+    def _add_fact(self, facts: dict, text: str, m: dict, head: str, relation: str, tail: str | None, literal: str | None,
+                  factor: float, attributed: str | None) -> None:
+        rel = self.ont.relations[relation]
+        h, t = (head, tail)
+        if rel.symmetric and tail is not None and tail < head:
+            h, t = tail, head
+        fact = Fact(
+            head=h,
+            relation=relation,
+            tail=t,
+            literal=literal,
+            confidence=round(m["confidence"] * factor, 3),
+            pattern=m["pattern"],
+            sentence=text[m["sent_start"] : m["sent_end"]].strip(),
+            start=m["sent_start"],
+            end=m["sent_end"],
+            status=m["status"],
+            qualifiers=m["qualifiers"],
+            attributed_to=attributed,
+        )
+        key = (h, relation, t, literal, m["sent_start"])
+        if key not in facts or facts[key].confidence < fact.confidence:
+            facts[key] = fact
 
     def _quantity(self, tok: Token, extra: dict[str, Entity]) -> str:
         text = tok.text

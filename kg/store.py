@@ -161,6 +161,16 @@ class KGStore:
                 break
         return out
 
+    def by_match_key(self, keys: Iterable[str]) -> dict[str, URIRef]:
+        """The node each match key already names in the store (kg:matchKey)."""
+        out = {}
+        p = to_ox(KG.matchKey)
+        for k in keys:
+            for q in self.ox.quads_for_pattern(None, p, ox.Literal(k), None):
+                out[k] = URIRef(q.subject.value)
+                break
+        return out
+
     def sparql(self, query: str):
         """Run a read query: ("select", variables, rows of str) | ("ask", bool) | ("graph", triples)."""
         result = self.ox.query(query, prefixes=PREFIXES)
@@ -282,6 +292,14 @@ class RemoteKGStore:
         values = " ".join(i.n3() for i in iris)
         _, _, rows = self.sparql(f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} ?s rdfs:label ?l }}")
         return {URIRef(s): label for s, label in rows}
+
+    def by_match_key(self, keys: Iterable[str]) -> dict[str, URIRef]:
+        keys = list(keys)
+        if not keys:
+            return {}
+        values = " ".join(Literal(k).n3() for k in keys)
+        _, _, rows = self.sparql(f"SELECT ?k ?s WHERE {{ VALUES ?k {{ {values} }} ?s kg:matchKey ?k }}")
+        return {k: URIRef(s) for k, s in rows}
 
     def to_rdflib(self) -> Graph:
         g = _bind_prefixes(Graph())

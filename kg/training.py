@@ -1,23 +1,29 @@
-"""Retrain kg's learned parts from gold JSONL (CoNLL04-style spans): the NER and the relation classifier.
+"""Retrain kg's learned parts from gold JSONL: the news NER and the document-level relation model.
 
-    kg train --train ../shared/eval/conll04_train.jsonl --dev ../shared/eval/conll04_dev.jsonl
+    kg train --train ../shared/eval/conll04_train.jsonl --train ../shared/eval/dwie_train.jsonl \
+             --dev ../shared/eval/conll04_dev.jsonl --dev ../shared/eval/dwie_dev.jsonl
 
-NER: the bundled model's `ner` is fine-tuned on the gold spans (PERSON, ORG, LOC→GPE/LOC/FAC).
-To keep its other labels (DATE, MONEY, NORP, ...), the training docs also carry the base model's
-own predictions for those labels where the gold has no entity (pseudo-rehearsal); gold OTHER
-spans the base model does not recognise are marked missing rather than "not an entity".
-Relations: a logistic regression over same-sentence entity pairs (see kg/nlp/classifier.py for
-the features) trained on the gold entities and relations and on the pairs over the entities kg
-itself finds in the same texts, stored as plain JSON weights; one probability threshold per
-relation is chosen on dev.
+NER: the bundled model's `ner` is fine-tuned on the gold mentions (PERSON, ORG, LOC/PLACE →
+GPE/LOC/FAC): CoNLL04's sentences and DWIE's 602 Deutsche Welle articles (every mention of every
+entity cluster). To keep its other labels (DATE, MONEY, NORP, ...), the training docs also carry
+the base model's own predictions for those labels where the gold has no entity (pseudo-rehearsal);
+gold OTHER spans the base model does not recognise are marked missing rather than "not an
+entity". The epoch with the best dev mention F1 is kept.
 
-Data recipe: CoNLL04 train, plus data/training/news_sentences.jsonl (40 written present-day
-sentences, fully annotated: NER rehearsal ×4 and relations) and data/training/news_relations.jsonl
-(84 written sentences annotated for the classifier's relations only, with hard negatives such as
-"X, the chief executive of Y, said that China's demand ..." and "Ford builds pickup trucks in
-Kansas City"; relations only, because their
-entities are annotated only where a relation needs them). Neither file uses a name from the
-bundled article.
+Relations: kg's own pipeline (the NER just trained, kg_entities, the resolver's clusters) reads
+every training document; each pair of its clusters is matched to the gold entities (by mention
+offsets) and labelled with the gold facts between them; kg/nlp/classifier.py pools the pair's
+features; one logistic regression per relation is fitted on the sources that annotate that
+relation (livesIn and killed only from CoNLL04; leaderOf, officialOf, nationality, memberOf and
+spouse from DWIE), and each relation's probability threshold is chosen on dev.
+
+Data recipe: CoNLL04 train, DWIE train (relations mapped to ours, see ../shared/eval/README.md),
+plus data/training/news_sentences.jsonl (40 written present-day sentences, fully annotated: NER
+rehearsal ×4 and relations) and data/training/news_relations.jsonl (84 written sentences annotated
+for relations only, with hard negatives such as "X, the chief executive of Y, said that China's
+demand ..." and "Ford builds pickup trucks in Kansas City"; a pair with an entity the file does
+not annotate is left out). Neither file uses a name from the bundled article. The texts are read
+from ../shared at training time and never shipped; only the weights are.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-MODEL_DIR = Path(__file__).resolve().parent / "models"
+from .nlp.paths import PACKAGE_MODELS as MODEL_DIR
+
 NER_DIR = MODEL_DIR / "ner"
 REL_PATH = MODEL_DIR / "relations.json"
 POS_WEIGHT = 2.0  # relation classes weigh more than "none" (most pairs hold no relation)
@@ -41,13 +48,14 @@ def _read(path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def _reference(base, text: str, gold_ents: list[dict]):
-    """A reference Doc: gold spans + the base model's other labels; unknown OTHER spans missing."""
+def _reference(base, pred, gold_ents: list[dict], partial: bool = False):
+    """A reference Doc: gold spans + the base model's other labels (`pred`, its reading of the same
+    text); unknown OTHER spans missing. With `partial` (a file that annotates only the entities its
+    facts need), every token outside the gold spans is missing rather than "not an entity"."""
     from spacy.tokens import Span
     from spacy.util import filter_spans
 
-    pred = base(text)
-    ref = base.make_doc(text)
+    ref = base.make_doc(pred.text)
     pred_by_span = {(e.start_char, e.end_char): e.label_ for e in pred.ents}
     spans, missing, covered = [], [], set()
     for g in gold_ents:
@@ -70,6 +78,9 @@ def _reference(base, text: str, gold_ents: list[dict]):
                 spans.append(Span(ref, span.start, span.end, label=label))
             else:
                 missing.append(span)
+    if partial:
+        ref.set_ents(filter_spans(spans), default="missing")
+        return ref
     for e in pred.ents:
         if e.label_ in {"PERSON", "ORG"} | _PLACE_LABELS:
             continue  # the gold is complete for these
@@ -79,11 +90,26 @@ def _reference(base, text: str, gold_ents: list[dict]):
     return ref
 
 
+def gold_spans(d: dict) -> list[dict]:
+    """Every entity mention of a gold document as {start, end, type}: span entities as they are,
+    document-level entities (DWIE) by their mention clusters."""
+    out = []
+    for e in d["entities"]:
+        if "mentions" in e:
+            out.extend({"start": m["start"], "end": m["end"], "type": e["type"], "text": d["text"][m["start"] : m["end"]]} for m in e["mentions"])
+        elif "start" in e:
+            out.append(e)
+    return out
+
+
 def _ent_f1(nlp, docs: list[dict]) -> float:
     tp = pred = gold = 0
     keep = {"PERSON", "ORG", "GPE", "LOC", "FAC"}
-    for d, doc in zip(docs, nlp.pipe([d["text"] for d in docs])):
-        g = {(e["start"], e["end"], "PLACE" if e["type"] == "LOC" else e["type"]) for e in d["entities"] if e["type"] != "OTHER"}
+    place = {"LOC", "PLACE"}
+    with nlp.select_pipes(enable=["ner"]):
+        parsed = list(nlp.pipe([d["text"] for d in docs]))
+    for d, doc in zip(docs, parsed):
+        g = {(e["start"], e["end"], "PLACE" if e["type"] in place else e["type"]) for e in gold_spans(d) if e["type"] != "OTHER"}
         p = {(e.start_char, e.end_char, "PLACE" if e.label_ in _PLACE_LABELS else e.label_) for e in doc.ents if e.label_ in keep}
         tp += len(g & p)
         pred += len(p)
@@ -95,11 +121,25 @@ def _ent_f1(nlp, docs: list[dict]) -> float:
 TRAINING_DATA = Path(__file__).resolve().parent.parent / "data" / "training"
 NEWS_SENTENCES = TRAINING_DATA / "news_sentences.jsonl"  # fully annotated: NER rehearsal and relations
 NEWS_RELATIONS = TRAINING_DATA / "news_relations.jsonl"  # relation examples and hard negatives only
+NEWS_ENTITIES = TRAINING_DATA / "news_entities.jsonl"  # business sentences, entities only (NER)
 
 
-def train_ner(train_path, dev_path=None, out_dir: Path = NER_DIR, base: str | None = None, epochs: int = 20, seed: int = 0,
-              extra=(NEWS_SENTENCES,), extra_repeat: int = 4, dropout: float = 0.35, log=print) -> dict:
-    """Fine-tune the base model's ner; keep the epoch with the best dev entity F1."""
+def _paths(paths) -> list:
+    return [paths] if isinstance(paths, (str, Path)) else list(paths or ())
+
+
+def _read_all(paths) -> list[dict]:
+    return [d for p in _paths(paths) for d in _read(p)]
+
+
+# Written present-day sentences, repeated so that today's company names hold against DWIE's 318k words:
+# (path, repeat, partial).
+NER_EXTRA = ((NEWS_SENTENCES, 10, False), (NEWS_ENTITIES, 10, False), (NEWS_RELATIONS, 5, True))
+
+
+def train_ner(train_path, dev_path=None, out_dir: Path = NER_DIR, base: str | None = None, epochs: int = 12, seed: int = 0,
+              extra=NER_EXTRA, dropout: float = 0.35, log=print) -> dict:
+    """Fine-tune the base model's ner on one or more gold files; keep the epoch with the best dev entity F1."""
     import spacy
     from spacy.training import Example
     from spacy.util import minibatch
@@ -110,12 +150,14 @@ def train_ner(train_path, dev_path=None, out_dir: Path = NER_DIR, base: str | No
     spacy.util.fix_random_seed(seed)
     base_name = base or default_model()
     base_nlp = spacy.load(base_name)
-    train = _read(train_path)
-    dev = _read(dev_path) if dev_path else []
-    for path in extra:
+    train = [(d, False) for d in _read_all(train_path)]
+    dev = _read_all(dev_path)
+    for path, repeat, partial in extra:
         if Path(path).exists():
-            train = train + _read(path) * extra_repeat  # present-day names, so they are not forgotten
-    examples = [Example(base_nlp.make_doc(d["text"]), _reference(base_nlp, d["text"], d["entities"])) for d in train]
+            train += [(d, partial) for d in _read(path)] * repeat  # present-day names, so they are not forgotten
+    with base_nlp.select_pipes(enable=["ner"]):
+        preds = base_nlp.pipe([d["text"] for d, _ in train], batch_size=32)
+        examples = [Example(base_nlp.make_doc(d["text"]), _reference(base_nlp, p, gold_spans(d), partial)) for (d, partial), p in zip(train, preds)]
     nlp = spacy.load(base_name)
     before = _ent_f1(nlp, dev) if dev else None
     log(f"ner: {len(examples)} training docs; dev entity F1 before: {before if before is None else round(before, 3)}")
@@ -140,147 +182,207 @@ def train_ner(train_path, dev_path=None, out_dir: Path = NER_DIR, base: str | No
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ner.to_disk(out_dir)
-    meta = {"base": base_name, "base_version": nlp.meta.get("version"), "train": Path(train_path).name, "epochs": epochs, "dropout": dropout, "dev_f1_before": before, "dev_f1": best, "history": history}
+    meta = {"base": base_name, "base_version": nlp.meta.get("version"), "train": [Path(p).name for p in _paths(train_path)], "epochs": epochs, "dropout": dropout, "dev_f1_before": before, "dev_f1": best, "history": history}
     (out_dir / "training.json").write_text(json.dumps(meta, indent=2))
     return meta
 
 
-def _add_pairs(X: list, y: list, ents, label_of) -> None:
-    """Features and gold label of every candidate pair; a relation the type pair cannot hold in the
-    ontology counts as none."""
-    from .nlp.classifier import PAIRS, candidate_pairs, features
+def _gold_entities(d: dict) -> tuple[list[tuple[str, list[tuple[int, int]]]], set[tuple[int, str, int]]]:
+    """A gold document's entities (name, mention offsets) and its facts by entity index."""
+    ents = []
+    for e in d["entities"]:
+        if e.get("type", "").upper() == "OTHER":
+            ents.append((e.get("name") or e.get("text"), []))
+        elif "mentions" in e:
+            ents.append((e["name"], [(m["start"], m["end"]) for m in e["mentions"]]))
+        else:
+            ents.append((e.get("name") or e["text"], [(e["start"], e["end"])] if "start" in e else []))
+    index = {}
+    for i, (name, _) in enumerate(ents):
+        index.setdefault(name, i)
+    facts = set()
+    for r in d["relations"]:
+        h = r.get("head_idx", index.get(r["head"]))
+        t = r.get("tail_idx", index.get(r["tail"]))
+        if h is not None and t is not None:
+            facts.add((h, r["relation"], t))
+    return ents, facts
 
-    for a, b, ta, tb in candidate_pairs(ents):
-        label = label_of(a, b)
-        if label != "none" and PAIRS[(ta, tb)] != label:
-            label = "none"
-        X.append(features(a, b, ta, tb))
-        y.append(label)
 
-
-def _predicted_examples(nlp, docs: list[dict]):
-    """Pairs over the entities kg itself finds, labelled by matching them to the gold spans:
-    the classifier also learns from the boundaries and types it will see at run time."""
-    from .nlp.classifier import coarse
+def _match_clusters(clusters, gold_ents) -> dict[str, int]:
+    """The gold entity each of kg's clusters stands for: the one most of its mentions fall on (same
+    start or end, or inside it: 'Amherst' in 'Amherst, Mass.'), else the one its name equals."""
     from .resolve import normalise
 
-    X, y = [], []
-    for d, doc in zip(docs, nlp.pipe([d["text"] for d in docs])):
-        gold_ents = d["entities"]
-        gold = {(r["head_idx"], r["tail_idx"]): r["relation"] for r in d["relations"]}
-
-        def gold_index(span):
-            # the gold entity this span stands for: same text, or inside it sharing an edge ("Amherst" in "Amherst, Mass.")
-            for i, g in enumerate(gold_ents):
-                if normalise(g["text"]) == normalise(span.text):
-                    return i
-                inside = g["start"] <= span.start_char and span.end_char <= g["end"] + 1
-                if inside and (span.start_char == g["start"] or span.end_char >= g["end"] - 1):
-                    return i
-            return None
-
-        ents = [(e, coarse(e.label_)) for e in doc.ents]
-        ents = [(e, t) for e, t in ents if t]
-        index = {e.start: gold_index(e) for e, _ in ents}
-        _add_pairs(X, y, ents, lambda a, b: gold.get((index[a.start], index[b.start]), "none"))
-    return X, y
-
-
-def _relation_examples(nlp, docs: list[dict]):
-    """(features, label) for every candidate entity pair of every gold document."""
-    from spacy.tokens import Span
-    from spacy.util import filter_spans
-
-    from .nlp.classifier import coarse
-
-    label_of_type = {"PERSON": "PERSON", "PEOP": "PERSON", "ORG": "ORG", "LOC": "GPE", "PLACE": "GPE"}
-    X, y = [], []
-    for d, doc in zip(docs, nlp.pipe([d["text"] for d in docs])):
-        spans = {}
-        for i, e in enumerate(d["entities"]):
-            lab = label_of_type.get(e["type"].upper())
-            sp = doc.char_span(e["start"], e["end"], alignment_mode="expand") if lab else None
-            if sp is not None:
-                spans[i] = Span(doc, sp.start, sp.end, label=lab)
-        kept = filter_spans(list(spans.values()))
-        doc.ents = kept
-        by_pos = {(s.start, s.end): s for s in kept}
-        gold = {}
-        for r in d["relations"]:
-            a, b = spans.get(r["head_idx"]), spans.get(r["tail_idx"])
-            if a is not None and b is not None:
-                gold[((a.start, a.end), (b.start, b.end))] = r["relation"]
-        ents = [(s, coarse(s.label_)) for s in by_pos.values()]
-        _add_pairs(X, y, ents, lambda a, b: gold.get(((a.start, a.end), (b.start, b.end)), "none"))
-    return X, y
+    by_start, by_end, spans = {}, {}, []
+    for i, (_, mentions) in enumerate(gold_ents):
+        for s, e in mentions:
+            by_start.setdefault(s, i)
+            by_end.setdefault(e, i)
+            spans.append((s, e, i))
+    names = {}
+    for i, (name, _) in enumerate(gold_ents):
+        names.setdefault(normalise(name), i)
+    out = {}
+    for c in clusters:
+        votes = Counter()
+        for m in c.mentions:
+            i = by_start.get(m.start_char, by_end.get(m.end_char))
+            if i is None:
+                i = next((g for s, e, g in spans if s <= m.start_char and m.end_char <= e + 1), None)
+            if i is not None:
+                votes[i] += 1
+        if votes:
+            out[c.key] = votes.most_common(1)[0][0]
+        elif normalise(c.label) in names:
+            out[c.key] = names[normalise(c.label)]
+    return out
 
 
-def train_relations(train_path, dev_path=None, out_path: Path = REL_PATH, base: str | None = None, C: float = 0.1, predicted: bool = True,
-                    extra=(NEWS_SENTENCES, NEWS_RELATIONS), log=print) -> dict:
-    """Fit the pair classifier on gold entities; pick the probability threshold on dev."""
-    import spacy
-    from sklearn.feature_extraction import DictVectorizer
+class _Rows:
+    """Sparse rows built one at a time (a feature vocabulary that grows), then pruned to the features
+    seen at least `min_count` times."""
+
+    def __init__(self):
+        from array import array
+
+        self.vocab: dict[str, int] = {}
+        self.indices = array("i")
+        self.indptr = [0]
+        self.labels: list[dict[str, int]] = []  # relation → 1/0; a relation the source does not annotate is absent
+
+    def add(self, feats: dict, labels: dict[str, int]) -> None:
+        for name in feats:
+            j = self.vocab.get(name)
+            if j is None:
+                j = self.vocab[name] = len(self.vocab)
+            self.indices.append(j)
+        self.indptr.append(len(self.indices))
+        self.labels.append(labels)
+
+    def matrix(self, vocab: dict[str, int] | None = None, min_count: int = 1):
+        """CSR matrix over `vocab` (default: this set's own features seen min_count times) and the vocab."""
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        idx = np.frombuffer(self.indices, dtype=np.int32)
+        raw = csr_matrix((np.ones(len(idx), dtype=np.float32), idx, np.array(self.indptr)), shape=(len(self.labels), len(self.vocab)))
+        if vocab is None:
+            counts = np.asarray(raw.sum(axis=0)).ravel()
+            keep = [name for name, j in self.vocab.items() if counts[j] >= min_count]
+            vocab = {name: k for k, name in enumerate(sorted(keep))}
+        cols = np.full(len(self.vocab), -1, dtype=np.int64)
+        for name, j in self.vocab.items():
+            k = vocab.get(name)
+            if k is not None:
+                cols[j] = k
+        coo = raw.tocoo()
+        ok = cols[coo.col] >= 0
+        m = csr_matrix((coo.data[ok], (coo.row[ok], cols[coo.col[ok]])), shape=(raw.shape[0], len(vocab)))
+        return m, vocab
+
+
+def _pair_rows(nlp, resolver, docs: list[dict], annotated: set[str], complete: bool, rows: _Rows, relations_for) -> None:
+    """Features and labels of every candidate cluster pair of every document, over the clusters kg
+    itself finds (so the model learns from the boundaries, types and coreference it will see)."""
+    from .nlp.classifier import PairContext, candidate_pairs, pair_features
+
+    for d, doc in zip(docs, nlp.pipe([d["text"] for d in docs], batch_size=16)):
+        ents, _ = resolver.entities(doc)
+        clusters = resolver.clusters(doc, ents)
+        gold_ents, gold = _gold_entities(d)
+        match = _match_clusters(clusters, gold_ents)
+        ctx = PairContext(doc, clusters)
+        for a, b, rels in candidate_pairs(ctx, clusters, relations_for):
+            ga, gb = match.get(a.key), match.get(b.key)
+            if (ga is None or gb is None) and not complete:
+                continue  # entities annotated only where a fact needs them: an unmatched pair is unknown
+            labels = {}
+            for r in rels:
+                if r in annotated:
+                    symmetric = resolver.ont.relations[r].symmetric
+                    hit = ga is not None and gb is not None and ga != gb and ((ga, r, gb) in gold or (symmetric and (gb, r, ga) in gold))
+                    labels[r] = int(hit)
+            if labels:
+                feats, _ = pair_features(a, b, ctx)
+                rows.add(feats, labels)
+
+
+def train_relations(train_path, dev_path=None, out_path: Path = REL_PATH, base: str | None = None, C: float = 0.3,
+                    extra=(NEWS_SENTENCES, NEWS_RELATIONS), ner_dir=None, min_count: int = 2, log=print) -> dict:
+    """Fit one logistic regression per relation over cluster pairs; pick each relation's threshold on dev."""
+    import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    from .nlp.pipeline import default_model
+    from .nlp.classifier import PairModel
+    from .nlp.pipeline import load_pipeline
+    from .resolve import Resolver
 
-    nlp = spacy.load(base or default_model(), disable=["ner"])
-    train = _read(train_path) + [d for p in extra if Path(p).exists() for d in _read(p)]
-    X, y = _relation_examples(nlp, train)
-    if predicted:
-        from .nlp.pipeline import load_pipeline
+    nlp = load_pipeline(base, relations=False, ner_dir=str(ner_dir) if ner_dir else None)
+    resolver = Resolver()
+    relations = ["worksFor", "leaderOf", "memberOf", "officialOf", "nationality", "livesIn", "basedIn", "locatedIn", "spouse", "killed"]
 
-        full = load_pipeline(base, relations=False)
-        Xp, yp = _predicted_examples(full, train)
-        X, y = X + Xp, y + yp
-    vec = DictVectorizer()
-    Xv = vec.fit_transform(X)
-    clf = LogisticRegression(C=C, max_iter=3000, class_weight={c: (1.0 if c == "none" else POS_WEIGHT) for c in set(y)})
-    clf.fit(Xv, y)
-    log(f"relations: {len(y)} training pairs, {Counter(y).most_common()}; {Xv.shape[1]} features")
-    names = vec.get_feature_names_out()
-    weights = {}
-    for j, name in enumerate(names):
-        col = clf.coef_[:, j]
-        if abs(col).max() > 1e-3:
-            weights[str(name)] = [round(float(v), 4) for v in col]
-    model = {"classes": [str(c) for c in clf.classes_], "intercept": [round(float(v), 4) for v in clf.intercept_], "weights": weights, "threshold": 0.5}
-    meta = {"train": Path(train_path).name, "pairs": len(y), "features": len(weights), "C": C}
+    def relations_for(a, b):
+        return [r for r in relations if resolver.ont.accepts(r, a.cls, b.cls)]
+
+    def rows_of(paths, extras=()) -> _Rows:
+        rows = _Rows()
+        sources = [(p, True) for p in _paths(paths)] + [(p, Path(p) != NEWS_RELATIONS) for p in extras if Path(p).exists()]
+        for p, complete in sources:
+            docs = _read(p)
+            annotated = {r["relation"] for d in docs for r in d["relations"]}
+            t0 = time.perf_counter()
+            _pair_rows(nlp, resolver, docs, annotated, complete, rows, relations_for)
+            log(f"relations: {Path(p).name}: {len(docs)} docs, {len(rows.labels)} pairs so far ({time.perf_counter() - t0:.0f} s)")
+        return rows
+
+    train = rows_of(train_path, extra)
+    X, vocab = train.matrix(min_count=min_count)
+    weights = np.zeros((len(vocab), len(relations)), dtype=np.float64)
+    intercept = np.full(len(relations), -10.0)
+    counts = {}
+    for k, r in enumerate(relations):
+        mask = np.array([r in lab for lab in train.labels])
+        y = np.array([lab.get(r, 0) for lab in train.labels])[mask]
+        counts[r] = (int(y.sum()), int(mask.sum()))
+        if y.sum() < 2:
+            continue
+        clf = LogisticRegression(C=C, solver="liblinear", max_iter=2000)
+        clf.fit(X[mask], y)
+        weights[:, k] = clf.coef_[0]
+        intercept[k] = clf.intercept_[0]
+    log(f"relations: {X.shape[0]} training pairs, {X.shape[1]} features; positives/pairs per relation {counts}")
+    thresholds = {r: 0.5 for r in relations}
+    meta = {"train": [Path(p).name for p in _paths(train_path)], "pairs": int(X.shape[0]), "features": int(X.shape[1]), "C": C, "positives": counts}
     if dev_path:
-        dev = _read(dev_path)
-        # The threshold is chosen where it will be used: on the entities kg finds itself.
-        Xd, yd = _predicted_examples(full, dev) if predicted else _relation_examples(nlp, dev)
-        probs = clf.predict_proba(vec.transform(Xd))
-        classes = list(clf.classes_)
-        # one threshold per relation: each class keeps the cut-off that maximises its own F1 on dev
-        thresholds = {}
-        for k, cls in enumerate(classes):
-            if cls == "none":
+        dev = rows_of(dev_path)
+        Xd, _ = dev.matrix(vocab=vocab)
+        z = Xd @ weights + intercept
+        probs = 1.0 / (1.0 + np.exp(-z))
+        per = {}
+        tp_all = fp_all = fn_all = 0
+        for k, r in enumerate(relations):
+            mask = np.array([r in lab for lab in dev.labels])
+            if not mask.any():
                 continue
-            best = (-1.0, 0.5)
-            for th in [x / 20 for x in range(4, 19)]:
-                tp = fp = fn = 0
-                for row, gold in zip(probs, yd):
-                    pred = cls if row.argmax() == k and row[k] >= th else None
-                    tp += pred == cls and gold == cls
-                    fp += pred == cls and gold != cls
-                    fn += pred != cls and gold == cls
+            y = np.array([lab.get(r, 0) for lab in dev.labels])[mask]
+            p = probs[mask, k]
+            best = (-1.0, 0.5, 0, 0, 0)
+            for th in [x / 20 for x in range(3, 19)]:
+                tp = int(((p >= th) & (y == 1)).sum())
+                fp = int(((p >= th) & (y == 0)).sum())
+                fn = int(((p < th) & (y == 1)).sum())
                 f1 = 2 * tp / max(2 * tp + fp + fn, 1)
-                best = max(best, (f1, th))
-            thresholds[str(cls)] = best[1]
-        model["thresholds"] = thresholds
-        tp = fp = fn = 0
-        for row, gold in zip(probs, yd):
-            k = row.argmax()
-            pred = classes[k] if classes[k] != "none" and row[k] >= thresholds[classes[k]] else "none"
-            tp += pred != "none" and pred == gold
-            fp += pred != "none" and pred != gold
-            fn += gold != "none" and pred != gold
-        f1 = 2 * tp / max(2 * tp + fp + fn, 1)
-        meta.update({"dev_pair_f1": round(f1, 4), "dev_pairs_from": "kg entities" if predicted else "gold entities", "thresholds": thresholds})
-        log(f"relations: dev pair F1 ({meta['dev_pairs_from']}) {f1:.3f} with thresholds {thresholds}")
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(json.dumps(model, separators=(",", ":")))
-    (out_path.parent / "relations.training.json").write_text(json.dumps(meta, indent=2))
+                best = max(best, (f1, th, tp, fp, fn))
+            thresholds[r] = best[1]
+            per[r] = round(best[0], 3)
+            tp_all, fp_all, fn_all = tp_all + best[2], fp_all + best[3], fn_all + best[4]
+        f1 = 2 * tp_all / max(2 * tp_all + fp_all + fn_all, 1)
+        meta.update({"dev": [Path(p).name for p in _paths(dev_path)], "dev_pair_f1": round(f1, 4), "dev_pair_f1_by_relation": per, "thresholds": thresholds})
+        log(f"relations: dev pair F1 {f1:.3f}; by relation {per}; thresholds {thresholds}")
+    names = sorted(vocab, key=vocab.get)
+    keep = np.abs(weights).max(axis=1) > 1e-4
+    model_meta = {"relations": relations, "thresholds": thresholds, "features": [n for n, k in zip(names, keep) if k]}
+    PairModel.save(Path(out_path), model_meta, weights[keep], intercept)
+    (Path(out_path).parent / "relations.training.json").write_text(json.dumps(meta, indent=2))
     return meta

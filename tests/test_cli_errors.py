@@ -66,6 +66,14 @@ def test_bad_sparql_says_where(runner, seed_out):
 
 
 @pytest.mark.model
+def test_a_long_one_line_query_is_query_text_not_a_file_name(runner, seed_out):
+    long_query = "SELECT ?s WHERE { ?s ?p ?o " + " ".join(f"OPTIONAL {{ ?s rdfs:label ?l{i} }}" for i in range(20)) + " } LIMIT 1"
+    assert len(long_query) > 300  # longer than a file name may be
+    r = _run(runner, ["query", long_query, "--graph", str(seed_out), "--format", "csv"])
+    assert r.exit_code == 0, r.output
+
+
+@pytest.mark.model
 def test_update_is_refused_without_flag(runner, seed_out):
     r = _run(runner, ["query", "INSERT DATA { <http://a> <http://b> <http://c> }", "--graph", str(seed_out)])
     _one_line_error(r)

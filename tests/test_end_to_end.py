@@ -62,7 +62,7 @@ def test_every_fact_has_an_assertion_with_provenance(seed_graph):
     q = """SELECT ?s ?p ?o WHERE { ?s ?p ?o . ?p a ?kind . FILTER(?kind IN (owl:ObjectProperty, owl:DatatypeProperty))
              FILTER(STRSTARTS(STR(?p), STR(kg:)))
              FILTER NOT EXISTS { ?a rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kg:sentence ?sent ; kg:confidence ?c }
-             FILTER(?p NOT IN (kg:mentionedIn, kg:contentHash, kg:fileName, kg:value, kg:currency, kg:sentence, kg:startChar,
+             FILTER(?p NOT IN (kg:mentionedIn, kg:matchKey, kg:contentHash, kg:fileName, kg:value, kg:currency, kg:sentence, kg:startChar,
                                kg:endChar, kg:pattern, kg:confidence, kg:status, kg:quantity, kg:amount, kg:date)) }"""
     assert list(seed_graph.query(q, initNs={"kg": KG})) == []
 

@@ -17,8 +17,14 @@ def test_kg_train_writes_ner_and_classifier(tmp_path, runner):
     assert r.exit_code == 0, r.output
     meta = json.loads((models / "ner" / "training.json").read_text())
     assert meta["epochs"] == 1 and 0.0 <= meta["dev_f1"] <= 1.0
-    model = json.loads((models / "relations.json").read_text())
-    assert "none" in model["classes"] and model["weights"] and set(model["thresholds"]) <= set(model["classes"])
+    meta = json.loads((models / "relations.json").read_text())
+    assert {"worksFor", "basedIn", "leaderOf"} <= set(meta["relations"]) and set(meta["thresholds"]) <= set(meta["relations"])
+    from kg.nlp.classifier import load_model
+
+    model = load_model(str(models / "relations.json"))
+    assert model.weights.shape == (len(meta["features"]), len(meta["relations"]))
+    probs = model.predict({name: 1.0 for name in meta["features"][:50]})
+    assert set(probs) == set(meta["relations"]) and all(0.0 <= p <= 1.0 for p in probs.values())
 
 
 def test_kg_train_refuses_missing_files(tmp_path, runner):

@@ -1,38 +1,41 @@
-"""A learned relation classifier over same-sentence entity pairs: recall where the patterns run out.
+"""A learned, document-level relation model: every pair of entity clusters, scored from all their mentions.
 
-Features (each conjoined with the ordered type pair): the dependency path between the two
-entities' root tokens (with and without the words on it, and again from the first conjunct or
-the noun an appositive renames), its top word, the words between them and the kinds of entity
-between them, the words just outside them, the entities' own words and NER labels, whether one
-is in brackets or opens the sentence, their order and distance. The model is a
-multinomial logistic regression trained by `kg train` (kg/training.py) and stored as plain JSON
-weights in kg/models/relations.json, so prediction needs no scikit-learn and no pickles.
+An entity is a cluster of mentions (kg/resolve.py: names, surnames, demonyms). For a pair of
+clusters the model pools (a) the sentence features of every pair of their mentions that share a
+sentence: the dependency path between them (with and without its words, again from the first
+conjunct or the noun an appositive renames), its top word, the words and kinds of entity between
+them, the words around them, bracketing and order; and (b) document features: the two classes,
+how many sentences they share and how far apart they are, the words each entity is introduced
+with ("Chancellor", "the carmaker", "German"), the words of their names, whether one's name or
+demonym is inside the other's ("German Foreign Ministry" and Germany), and how salient each is
+in the article. One logistic regression per relation (a pair can hold several: a chief
+executive works for and leads a company), trained by `kg train` (kg/training.py) on DWIE's
+document-level facts, CoNLL04's sentences and kg's written sentences, over the clusters kg itself
+finds. The weights ship as kg/models/relations.npz (+ .json: feature names, thresholds), so
+prediction needs no scikit-learn and no pickles.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections import defaultdict
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from spacy.language import Language
+import numpy as np
 from spacy.tokens import Doc, Span
 
-from .syntax import coordination, governor
+from .paths import model_path
+from .syntax import governor
 
-MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "relations.json"
 PLACE = {"GPE", "LOC", "FAC"}
-CONJ, CONJ_APPOS = frozenset({"conj"}), frozenset({"conj", "appos"})
-DISTRIBUTE_MIN = 0.8  # only confident relations are distributed over conjuncts
-# Coarse entity types the classifier sees, and the relations each ordered pair may hold.
-PAIRS = {
-    ("PERSON", "ORG"): "worksFor",
-    ("ORG", "PLACE"): "basedIn",
-    ("PERSON", "PLACE"): "livesIn",
-    ("PLACE", "PLACE"): "locatedIn",
-    ("PERSON", "PERSON"): "killed",
-}
+CONJ_APPOS = frozenset({"conj", "appos"})
+COARSE = {"Person": "PERSON", "Organization": "ORG", "Place": "PLACE"}
+SENT_WINDOW = 3  # clusters further apart than this many sentences pair only when one is salient
+MAX_MENTION_PAIRS = 8  # per cluster pair, the closest same-sentence mention pairs give sentence features
+_CONTEXT_DEPS = {"compound", "amod", "nmod", "appos", "poss"}
 
 
 def coarse(label: str) -> str | None:
@@ -41,6 +44,22 @@ def coarse(label: str) -> str | None:
     if label in {"PERSON", "ORG"}:
         return label
     return None
+
+
+@dataclass
+class Cluster:
+    """One entity of one document, as the relation model sees it."""
+
+    key: str
+    cls: str  # the ontology class (Country, Company, ...)
+    top: str  # Person, Organization, Place
+    label: str
+    forms: frozenset[str]  # lower-cased names, aliases and demonyms
+    mentions: list[Span] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return COARSE[self.top]
 
 
 def _path(a, b) -> tuple[list[str], list[str]]:
@@ -58,7 +77,8 @@ def _path(a, b) -> tuple[list[str], list[str]]:
     return deps, words
 
 
-def features(e1: Span, e2: Span, t1: str, t2: str) -> dict[str, float]:
+def features(e1: Span, e2: Span, t1: str, t2: str, ents: tuple[Span, ...] | None = None) -> dict[str, float]:
+    """Sentence features of one mention pair; `ents` is doc.ents, passed in when it is at hand."""
     doc = e1.doc
     pair = f"{t1}>{t2}"
     f: dict[str, float] = {}
@@ -92,7 +112,7 @@ def features(e1: Span, e2: Span, t1: str, t2: str) -> dict[str, float]:
             add("bw:" + t.lemma_.lower())
     if dist <= 4:
         add("btw:" + " ".join(t.lower_ for t in between))
-    inside = [e for e in doc.ents if first.end <= e.start and e.end <= second.start]
+    inside = [e for e in (doc.ents if ents is None else ents) if first.end <= e.start and e.end <= second.start]
     add("ents_between:" + str(min(len(inside), 3)))
     kinds = sorted({k for e in inside if (k := coarse(e.label_))})
     add("kinds_between:" + "+".join(kinds))
@@ -117,100 +137,183 @@ def features(e1: Span, e2: Span, t1: str, t2: str) -> dict[str, float]:
     return f
 
 
-def candidate_pairs(sent_ents: list[tuple[Span, str]]):
-    """Ordered pairs of entities (with coarse types) whose type pair can hold a relation."""
-    for i, (a, ta) in enumerate(sent_ents):
-        for j, (b, tb) in enumerate(sent_ents):
-            if i != j and (ta, tb) in PAIRS:
-                yield a, b, ta, tb
-
-
-class LinearModel:
-    """Multinomial logistic regression from JSON: {"classes", "intercept", "weights": {feature: [w...]}}."""
-
-    def __init__(self, data: dict):
-        self.classes: list[str] = data["classes"]
-        self.intercept: list[float] = data["intercept"]
-        self.weights: dict[str, list[float]] = data["weights"]
-        self.threshold: float = data.get("threshold", 0.5)
-        self.thresholds: dict[str, float] = data.get("thresholds", {})  # per relation, chosen on dev
-
-    def predict(self, feats: dict[str, float]) -> tuple[str, float]:
-        scores = list(self.intercept)
-        for name, value in feats.items():
-            w = self.weights.get(name)
-            if w:
-                for k, wk in enumerate(w):
-                    scores[k] += wk * value
-        m = max(scores)
-        exp = [math.exp(s - m) for s in scores]
-        z = sum(exp)
-        k = max(range(len(scores)), key=scores.__getitem__)
-        return self.classes[k], exp[k] / z
-
-
-@cache
-def load_model(path: str | None = None) -> LinearModel | None:
-    p = Path(path) if path else MODEL_PATH
-    if not p.exists():
-        return None
-    with open(p, encoding="utf-8") as f:
-        return LinearModel(json.load(f))
-
-
-class RelationClassifier:
-    def __init__(self, nlp: Language, name: str, model: str | None = None):
-        self.name = name
-        self.model = load_model(model)
-
-    def __call__(self, doc: Doc) -> Doc:
-        if self.model is None:
-            return doc
-        out = list(doc._.kg_relations or [])
-        for sent in doc.sents:
-            ents = [(e, coarse(e.label_)) for e in doc.ents if sent.start <= e.start < sent.end]
-            ents = [(e, t) for e, t in ents if t]
-            found: dict[tuple[int, int], tuple[str, float]] = {}
-            for a, b, ta, tb in candidate_pairs(ents):
-                label, prob = self.model.predict(features(a, b, ta, tb))
-                if label != "none" and prob >= self.model.thresholds.get(label, self.model.threshold):
-                    found[(a.root.i, b.root.i)] = (label, prob)
-            found = _distribute(doc, found, ents)
-            for (head, tail), (label, prob) in found.items():
-                out.append(
-                    {
-                        "head": head, "relation": label, "tail": tail, "literal": None,
-                        "pattern": "classifier.logreg.v1", "confidence": round(prob, 3), "anchor": head,
-                        "sent_start": sent.start_char, "sent_end": sent.end_char, "status": "asserted",
-                        "qualifiers": {}, "attributed_to": None, "relation_by_tail_class": None,
-                    }
-                )
-        doc._.kg_relations = out
-        return doc
-
-
 def _bracketed(ent: Span) -> bool:
     doc = ent.doc
     return ent.start > 0 and ent.end < len(doc) and doc[ent.start - 1].text == "(" and doc[ent.end].text == ")"
 
 
-def _distribute(doc: Doc, found: dict, ents: list[tuple[Span, str]]) -> dict:
-    """A relation holds for every conjunct of an endpoint of the same type: 'the Andean Group
-    (Colombia, Bolivia, Ecuador)' is based in all three once it is found to be based in one."""
-    kind = {e.root.i: t for e, t in ents}
-    out = dict(found)
-    for (head, tail), (label, prob) in found.items():
-        if prob < DISTRIBUTE_MIN:
+def _context(m: Span) -> set[str]:
+    """The words a mention is introduced with: its title and modifiers ('German Chancellor X'), an
+    appositive's noun ('X, the carmaker'), the noun it modifies or belongs to ('Germany's
+    chancellor', 'the chief executive of X')."""
+    doc, root = m.doc, m.root
+    out = set()
+    for c in root.children:
+        if m.start <= c.i < m.end:
             continue
-        for h in coordination(doc[head], CONJ):
-            for t in coordination(doc[tail], CONJ):
-                if h.i == t.i or (h.i, t.i) in out or (t.i, h.i) in out:
-                    continue
-                if kind.get(h.i) == kind[head] and kind.get(t.i) == kind[tail]:
-                    out[(h.i, t.i)] = (label, prob * 0.9)
+        if c.dep_ in {"compound", "amod", "nmod"}:
+            out.add(c.lemma_.lower())
+        elif c.dep_ == "appos":
+            out.add("appos:" + c.lemma_.lower())
+            out.update("appos:" + cc.lemma_.lower() for cc in c.children if cc.dep_ in {"compound", "amod"})
+    if root.dep_ == "appos":
+        out.add("appos:" + root.head.lemma_.lower())
+        out.update("appos:" + cc.lemma_.lower() for cc in root.head.children if cc.dep_ in {"compound", "amod"} and not m.start <= cc.i < m.end)
+    if root.dep_ in {"compound", "amod", "poss", "nmod"} and not m.start <= root.head.i < m.end:
+        out.add("mod:" + root.head.lemma_.lower())
+    if root.dep_ == "pobj" and root.head.lower_ in {"of", "for", "at", "with"}:
+        out.add(f"{root.head.lower_}:" + root.head.head.lemma_.lower())
+    for t in doc[max(m.start - 3, m.sent.start) : m.start]:
+        if t.is_alpha:
+            out.add("pre:" + t.lower_)
     return out
 
 
-@Language.factory("kg_relation_classifier", default_config={"model": None})
-def make_relation_classifier(nlp: Language, name: str, model: str | None):
-    return RelationClassifier(nlp, name, model)
+class PairContext:
+    """What the pair features need to know about one document's clusters, computed once."""
+
+    def __init__(self, doc: Doc, clusters: list[Cluster]):
+        import bisect
+
+        self.doc = doc
+        self.ents = doc.ents
+        self.sents = list(doc.sents)
+        starts = [s.start for s in self.sents]
+        self.sent_ids = {c.key: [bisect.bisect_right(starts, m.start) - 1 for m in c.mentions] for c in clusters}
+        self.sent_sets = {k: frozenset(v) for k, v in self.sent_ids.items()}
+        self.context = {c.key: set().union(*(_context(m) for m in c.mentions)) if c.mentions else set() for c in clusters}
+        self.rank: dict[str, int] = {}
+        by_top = defaultdict(list)
+        for c in clusters:
+            by_top[c.top].append(c)
+        for group in by_top.values():
+            group.sort(key=lambda c: (-len(c.mentions), c.mentions[0].start if c.mentions else 0))
+            for i, c in enumerate(group):
+                self.rank[c.key] = i + 1
+        self.first = {c.key: min((m.start for m in c.mentions), default=0) for c in clusters}
+
+    def near(self, a: Cluster, b: Cluster) -> int:
+        """The fewest sentences between a mention of a and one of b."""
+        sa, sb = self.sent_sets[a.key], self.sent_sets[b.key]
+        if not sa or not sb:
+            return 99
+        if not sa.isdisjoint(sb):
+            return 0
+        return min(abs(x - y) for x in sa for y in sb)
+
+
+def _bucket(n: int, cuts=(1, 2, 3, 5, 10)) -> str:
+    for c in cuts:
+        if n <= c:
+            return str(c)
+    return f"{cuts[-1]}+"
+
+
+def pair_features(a: Cluster, b: Cluster, ctx: PairContext) -> tuple[dict[str, float], Span | None]:
+    """Pooled features of the cluster pair (a, b) and the sentence that best supports it."""
+    pair = f"{a.kind}>{b.kind}"
+    f: dict[str, float] = {}
+
+    def add(name: str):
+        f[name] = 1.0
+        f[f"{pair}|{name}"] = 1.0
+
+    add(f"cls:{a.cls}>{b.cls}")
+    sa, sb = ctx.sent_ids[a.key], ctx.sent_ids[b.key]
+    shared = ctx.sent_sets[a.key] & ctx.sent_sets[b.key]
+    add(f"cooc:{_bucket(len(shared), (0, 1, 2, 3))}")
+    add(f"sdist:{_bucket(ctx.near(a, b), (0, 1, 2, 3, 5))}")
+    ra, rb = ctx.rank[a.key], ctx.rank[b.key]
+    add(f"rankA:{min(ra, 4)}")
+    add(f"rankB:{min(rb, 4)}")
+    add(f"nA:{_bucket(len(a.mentions))}")
+    add(f"nB:{_bucket(len(b.mentions))}")
+    add("firstA" if ctx.first[a.key] <= ctx.first[b.key] else "firstB")
+    ca, cb = ctx.context[a.key], ctx.context[b.key]
+    for w in ca:
+        add("cA:" + w)
+        f[f"{pair}|cA:{w}|rankB:{min(rb, 3)}|cooc:{bool(shared)}"] = 1.0
+    for w in cb:
+        add("cB:" + w)
+    words_a, words_b = a.label.lower().split(), b.label.lower().split()
+    for w in words_a:
+        add("nameA:" + w)
+    for w in words_b:
+        add("nameB:" + w)
+    text_a, text_b = f" {a.label.lower()} ", f" {b.label.lower()} "
+    if any(f" {form} " in text_a for form in b.forms):
+        add("BinA")
+    if any(f" {form} " in text_b for form in a.forms):
+        add("AinB")
+    bare_a = {w.split(":", 1)[-1] for w in ca}
+    if bare_a & b.forms:
+        add("BctxA")
+    best, best_dist = None, None
+    if shared:
+        close = []
+        for ma, ia in zip(a.mentions, sa):
+            if ia not in shared:
+                continue
+            for mb, ib in zip(b.mentions, sb):
+                if ia == ib and not (ma.start < mb.end and mb.start < ma.end):
+                    close.append((abs(ma.start - mb.start), ma.start, ma, mb))
+        close.sort(key=lambda x: x[:2])
+        for dist, _, ma, mb in close[:MAX_MENTION_PAIRS]:
+            f.update(features(ma, mb, a.kind, b.kind, ctx.ents))
+        if close:
+            best, best_dist = close[0][2].sent, close[0][0]
+            add(f"mindist:{_bucket(best_dist, (1, 2, 4, 8, 15))}")
+    if best is None and a.mentions:
+        best = a.mentions[0].sent
+    return f, best
+
+
+def candidate_pairs(ctx: PairContext, clusters: list[Cluster], relations_for):
+    """(a, b, relations) for every ordered pair of clusters that can hold one of the model's relations
+    and that meet in the text: within SENT_WINDOW sentences, or one of the two is among the most
+    mentioned of its kind (the article's country, its company)."""
+    for a in clusters:
+        for b in clusters:
+            if a.key == b.key or not a.mentions or not b.mentions:
+                continue
+            rels = relations_for(a, b)
+            if not rels:
+                continue
+            if ctx.near(a, b) > SENT_WINDOW and min(ctx.rank[a.key], ctx.rank[b.key]) > 2:
+                continue
+            yield a, b, rels
+
+
+class PairModel:
+    """One logistic regression per relation over the pooled pair features."""
+
+    def __init__(self, meta: dict, weights: np.ndarray, intercept: np.ndarray):
+        self.relations: list[str] = meta["relations"]
+        self.thresholds: dict[str, float] = meta["thresholds"]
+        self.index: dict[str, int] = {name: i for i, name in enumerate(meta["features"])}
+        self.weights = weights  # (features, relations)
+        self.intercept = intercept
+
+    def predict(self, feats: dict[str, float]) -> dict[str, float]:
+        get = self.index.get
+        idx = [i for i in map(get, feats) if i is not None]
+        z = self.weights[idx].sum(axis=0) + self.intercept if idx else self.intercept.copy()
+        return {r: 1.0 / (1.0 + math.exp(-float(v))) for r, v in zip(self.relations, z)}
+
+    @staticmethod
+    def save(path: Path, meta: dict, weights: np.ndarray, intercept: np.ndarray) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(meta, separators=(",", ":")))
+        with open(path.with_suffix(".npz"), "wb") as fh:
+            np.savez_compressed(fh, weights=weights.astype(np.float32), intercept=intercept.astype(np.float32))
+
+
+@cache
+def load_model(path: str | None = None) -> PairModel | None:
+    p = Path(path) if path else model_path("relations.json")
+    if not p.exists() or not p.with_suffix(".npz").exists():
+        return None
+    meta = json.loads(p.read_text(encoding="utf-8"))
+    arrays = np.load(p.with_suffix(".npz"))
+    return PairModel(meta, arrays["weights"], arrays["intercept"])

@@ -12,7 +12,7 @@ from spacy.util import filter_spans
 
 from ..ontology import load_ontology
 from .lexicon import PATTERN_DIR, lexicon
-from .syntax import coordination
+from .syntax import coordination, governor
 
 # Classes in the alias table → the NER label their mentions get.
 _CLASS_TO_LABEL = {"Person": "PERSON", "Country": "GPE", "Region": "GPE", "City": "GPE", "Place": "GPE", "Product": "PRODUCT"}
@@ -172,6 +172,7 @@ class EntityFixer:
         final = _split_nested_orgs(_head_types(final, self.heads), self.heads)
         final = _company_contexts(doc, final, self.company_contexts)
         final = _vote(final, self.known_label)
+        final = _common_words(doc, final, self.known_label)
         doc.ents = _harmonise_lists(final, self.known_label)
         doc.spans["kg_inner"] = inner
         return doc
@@ -215,7 +216,10 @@ def _proper(t: Token) -> bool:
 
 
 def _company_slot(t: Token, contexts: dict[str, frozenset]) -> bool:
-    """Only a company fits here: 'the acquisition of X', 'X employs', 'acquired X', 'partnered with X'."""
+    """Only a company fits here: 'the acquisition of X', 'X employs', 'acquired X', 'partnered with X'
+    (or a conjunct of such a name: 'Exxon and Mobil merged')."""
+    if t.dep_ == "conj":
+        t = governor(t, frozenset({"conj"}))
     head = t.head
     if t.dep_ == "pobj":
         verb = head.head.lemma_.lower()
@@ -344,6 +348,16 @@ def _head_types(ents: list[Span], heads: dict[str, str]) -> list[Span]:
                 e = _relabel(e, label, "name-head")
         out.append(e)
     return out
+
+
+def _common_words(doc: Doc, ents: list[Span], known: dict) -> list[Span]:
+    """A one-word name that the same article also writes in lower case is a common word the NER took
+    for a name at the start of a sentence or in a headline ('Battle', 'Citizens', 'Cholesterol')."""
+    lower = {t.lower_ for t in doc if t.is_lower and t.is_alpha}
+    return [
+        e for e in ents
+        if not (len(e) == 1 and e.label_ in _NAME_LABELS and e.text not in known and e[0].is_title and e[0].lower_ in lower)
+    ]
 
 
 def _vote(ents: list[Span], known: dict) -> list[Span]:

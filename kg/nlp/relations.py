@@ -10,9 +10,11 @@ A pattern line is a spaCy DependencyMatcher pattern plus what its nodes mean:
 `head`/`tail` name a node, or `"subject:NODE"` (the grammatical subject of a verb node,
 climbing through xcomp, relcl, advcl and conj), or `"owner:NODE"` (a noun's possessor, else the
 subject of the verb that governs it). `title` names a node whose words become a jobTitle literal.
-`relation_by_tail_class` picks the relation from the tail's class: the first listed relation the
-head's class admits (a NORP that names a country gives an organization's `country` and a person's
-`nationality`; one that names a region gives `basedIn` or `livesIn`). Python only interprets these fields.
+`reject` maps a node to words none of its children may be ("vice" under "President").
+`relation_by_tail_class` picks the relations from the tail's class: for the first listed class the
+tail belongs to, every listed relation the head's class admits (a NORP that names a country gives
+an organization's `country` and `basedIn` and a person's `nationality`; one that names a region
+gives `basedIn` or `livesIn`). Python only interprets these fields.
 """
 
 from __future__ import annotations
@@ -247,6 +249,8 @@ class RelationExtractor:
         for match_id, token_ids in self._matches(doc):
             row = self.patterns[doc.vocab.strings[match_id]]
             nodes = {n["RIGHT_ID"]: doc[i] for n, i in zip(row["pattern"], token_ids)}
+            if any(c.lower_ in words for node, words in row.get("reject", {}).items() for c in nodes[node].children):
+                continue  # 'Vice President X' is no leader
             anchor = nodes[row.get("anchor", row["pattern"][0]["RIGHT_ID"])]
             head = _endpoint(row["head"], nodes)
             if head is None:

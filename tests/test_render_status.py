@@ -1,0 +1,37 @@
+"""The page draws asserted facts; the relation model's uncertain leads only on request, dashed (no model needed)."""
+
+import json
+import re
+
+from kg.articles import Article
+from kg.mapping import document_triples
+from kg.ontology import load_ontology
+from kg.render import render_html
+from kg.resolve import Entity, Fact
+from kg.store import KGStore
+
+
+def _fact(head, rel, tail, conf, status):
+    return Fact(head=head, relation=rel, tail=tail, literal=None, confidence=conf, pattern="test", sentence="s.",
+                start=0, end=2, status=status, qualifiers={}, attributed_to=None)
+
+
+def _edges(page):
+    return json.loads(re.search(r"EDGES=(\[.*?\]), LEGEND=", page, re.S).group(1))
+
+
+def test_uncertain_facts_are_hidden_unless_asked_and_then_dashed():
+    ents = {
+        "Person/ann lee": Entity(key="Person/ann lee", cls="Person", label="Ann Lee", aliases={"Ann Lee"}),
+        "Organization/acme": Entity(key="Organization/acme", cls="Company", label="Acme", aliases={"Acme"}),
+        "Place/peru": Entity(key="Place/peru", cls="Country", label="Peru", aliases={"Peru"}),
+    }
+    facts = [_fact("Person/ann lee", "worksFor", "Organization/acme", 0.9, "asserted"),
+             _fact("Person/ann lee", "nationality", "Place/peru", 0.3, "uncertain")]
+    store = KGStore.memory()
+    store.add_triples(document_triples(Article.from_text("Ann Lee of Acme.", path="a.txt"), ents, facts, load_ontology()))
+    shown = _edges(render_html(store))
+    assert [e["relation"] for e in shown] == ["worksFor"]
+    both = {e["relation"]: e for e in _edges(render_html(store, uncertain=True))}
+    assert set(both) == {"worksFor", "nationality"}
+    assert both["nationality"]["dashes"] is True and both["worksFor"]["dashes"] is False
