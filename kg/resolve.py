@@ -299,11 +299,16 @@ class Resolver:
         while end < span.end - 1 and doc[end].lower_ in self.title_words:
             end += 1  # a title the NER put inside the name
         start = end
+        ent_start = {e.end: e.start for e in doc.ents}
         while start > span.sent.start:
             t = doc[start - 1]
             if t.ent_type_ and t.ent_type_ not in {"PERSON"} and not (span.start <= t.i < span.end):
+                s0 = ent_start.get(start, start)
+                if start == end and s0 - 2 >= span.sent.start and doc[s0 - 1].lower_ in {"to", "for"} and doc[s0 - 2].lower_ in self.title_words:
+                    start = end = s0 - 1  # 'Ambassador to Germany Richard Grenell': the title is 'Ambassador'
+                    continue
                 break
-            low = t.lower_
+            low = t.lower_ if t.tag_ not in {"NNS", "NNPS"} else t.lemma_.lower()  # 'Presidents X and Y'
             if low in self.title_words or (t.is_title and t.is_alpha and not t.ent_type_ and t.pos_ in {"PROPN", "NOUN", "ADJ"}):
                 start -= 1
             elif low == "of" and start < end and doc[start].is_title and start - 2 >= span.sent.start and doc[start - 2].lower_ in self.title_words:
@@ -315,7 +320,7 @@ class Resolver:
         while start < end and (doc[start].lower_ in self.honorifics or doc[start].lower_ in self.title_skip or doc[start].lower_ == "of"):
             start += 1
         words = doc[start:end]
-        if not len(words) or not any(t.lower_ in self.title_heads for t in words) or words[-1].lower_ == "of":
+        if not len(words) or not any(t.lower_ in self.title_heads or t.lemma_.lower() in self.title_heads for t in words) or words[-1].lower_ == "of":
             return None
         if start == span.sent.start and len(words) == 1 and words[0].lower_ not in self.title_heads:
             return None
@@ -337,6 +342,7 @@ class Resolver:
     def title_facts(self, doc: Doc, token_key: dict[int, str], ents: dict[str, Entity]) -> list[Fact]:
         """jobTitle of every person introduced with a title, before the name or beside it."""
         out = []
+        plural: dict[int, str] = {}  # 'Presidents Muhammadu Buhari of Nigeria and Patrice Talon of Benin'
         for span in doc.ents:
             if span.label_ != "PERSON":
                 continue
@@ -344,7 +350,13 @@ class Resolver:
             if key is None or ents[key].top != "Person":
                 continue
             words = self._title_before(span)
-            title = clean_surface(words.text) if words is not None else self._title_appos(span)
+            if words is not None and words[-1].tag_ in {"NNS", "NNPS"}:
+                title = clean_surface(" ".join([*(t.text for t in words[:-1]), words[-1].lemma_]))
+                plural[span.root.i] = title
+            else:
+                title = clean_surface(words.text) if words is not None else self._title_appos(span)
+            if not title and span.root.dep_ == "conj":
+                title = plural.get(span.root.head.i)
             if not title or len(title) > 60:
                 continue
             sent = span.sent

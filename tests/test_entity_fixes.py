@@ -2,7 +2,7 @@
 
 from spacy.tokens import Span
 
-from kg.nlp.entities import _clean_boundaries, _head_types
+from kg.nlp.entities import _clean_boundaries, _common_words, _head_types, _join_dangling, _lone_names
 from kg.nlp.lexicon import lexicon
 
 from helpers import make_doc
@@ -180,3 +180,43 @@ def test_a_headline_name_does_not_keep_the_blank_lines_after_it():
         ents=[(2, 4, "ORG")],
     )
     assert _ents(doc, _clean_boundaries(doc, list(doc.ents), TITLES)) == [("Ansys", "ORG")]
+
+
+def test_lone_word_person_that_the_article_puts_somewhere_is_a_place():
+    # "Plants in Damietta and Idku. Smith met Anna Smith in Idku.": Smith is explained by a full name
+    doc = make_doc(
+        [("Plants", 0, "ROOT", "NNS", "NOUN", "plant"), ("in", 0, "prep", "IN", "ADP", "in"),
+         ("Damietta", 1, "pobj", "NNP", "PROPN", "Damietta"), ("and", 2, "cc", "CC", "CCONJ", "and"),
+         ("Idku", 2, "conj", "NNP", "PROPN", "Idku"), (".", 0, "punct", ".", "PUNCT", "."),
+         ("Smith", 7, "nsubj", "NNP", "PROPN", "Smith"), ("met", 7, "ROOT", "VBD", "VERB", "meet"),
+         ("Anna", 9, "compound", "NNP", "PROPN", "Anna"), ("Smith", 7, "dobj", "NNP", "PROPN", "Smith"),
+         ("in", 7, "prep", "IN", "ADP", "in"), ("Idku", 10, "pobj", "NNP", "PROPN", "Idku")],
+        ents=[(2, 3, "PERSON"), (4, 5, "PERSON"), (6, 7, "PERSON"), (8, 10, "PERSON"), (11, 12, "PERSON")],
+    )
+    fixed = _lone_names(list(doc.ents), {}, TITLES)
+    assert _ents(doc, fixed) == [("Damietta", "GPE"), ("Idku", "GPE"), ("Smith", "PERSON"), ("Anna Smith", "PERSON"), ("Idku", "GPE")]
+
+
+def test_a_one_word_name_the_article_also_writes_in_lower_case_is_a_common_word():
+    doc = make_doc(
+        [("Battle", 1, "nsubj", "NNP", "PROPN", "Battle"), ("rages", 1, "ROOT", "VBZ", "VERB", "rage"),
+         ("as", 3, "mark", "IN", "SCONJ", "as"), ("battle", 1, "advcl", "NN", "NOUN", "battle"),
+         ("nears", 3, "ROOT", "VBZ", "VERB", "near"), ("Paris", 4, "dobj", "NNP", "PROPN", "Paris")],
+        ents=[(0, 1, "PERSON"), (5, 6, "GPE")],
+    )
+    assert _ents(doc, _common_words(doc, list(doc.ents), {})) == [("Paris", "GPE")]
+
+
+def test_two_halves_of_an_organisation_name_are_joined_but_not_across_a_verb():
+    league = make_doc(
+        [("League", 0, "ROOT", "NNP", "PROPN", "League"), ("for", 0, "prep", "IN", "ADP", "for"), ("the", 3, "det", "DT", "DET", "the"),
+         ("Defence", 1, "pobj", "NNP", "PROPN", "Defence"), ("of", 3, "prep", "IN", "ADP", "of"), ("Rights", 4, "pobj", "NNP", "PROPN", "Rights")],
+        ents=[(0, 1, "ORG"), (3, 6, "ORG")],
+    )
+    assert _ents(league, _join_dangling(list(league.ents))) == [("League for the Defence of Rights", "ORG")]
+    sued = make_doc(
+        [("Apple", 1, "nsubj", "NNP", "PROPN", "Apple"), ("sued", 1, "ROOT", "VBD", "VERB", "sue"), ("Google", 1, "dobj", "NNP", "PROPN", "Google"),
+         ("for", 1, "prep", "IN", "ADP", "for"), ("the", 5, "det", "DT", "DET", "the"), ("Agency", 3, "pobj", "NNP", "PROPN", "Agency")],
+        ents=[(0, 1, "ORG"), (2, 3, "ORG"), (5, 6, "ORG")],
+    )
+    assert _ents(sued, _join_dangling(list(sued.ents))) == [("Apple", "ORG"), ("Google", "ORG"), ("Agency", "ORG")]

@@ -173,12 +173,20 @@ class EntityFixer:
         final = _company_contexts(doc, final, self.company_contexts)
         final = _vote(final, self.known_label)
         final = _common_words(doc, final, self.known_label)
+        final = _lone_names(final, self.known_label, self.titles)
         doc.ents = _harmonise_lists(final, self.known_label)
         doc.spans["kg_inner"] = inner
         return doc
 
 
 _DANGLING = {"of", "de", "del", "and", "&", "for", "on"}
+
+
+def _org_link(a: Span, b: Span) -> bool:
+    """a 'for the' / 'of the' b, with b's name capitalised: the words between join two halves of a name."""
+    between = [t.lower_ for t in a.doc[a.end : b.start]]
+    attached = a.end < len(a.doc) and a.doc[a.end].head.pos_ not in {"VERB", "AUX"}  # 'League for ...', not 'sued X for ...'
+    return between in (["for"], ["for", "the"], ["of", "the"]) and b[0].is_title and a[-1].is_title and attached
 
 
 def _join_dangling(ents: list[Span]) -> list[Span]:
@@ -190,6 +198,12 @@ def _join_dangling(ents: list[Span]) -> list[Span]:
         dangling = _DANGLING | _NAME_PARTICLES if prev is not None and prev.label_ == "PERSON" else _DANGLING
         if prev is not None and prev.label_ in _NAME_LABELS and e.label_ in _NAME_LABELS and prev.end == e.start and prev[-1].lower_ in dangling:
             joined = Span(e.doc, prev.start, e.end, label=prev.label_)
+            joined._.kg_pattern = "joined"
+            out[-1] = joined
+            continue
+        if prev is not None and prev.label_ == "ORG" and e.label_ == "ORG" and _org_link(prev, e):
+            # "Tunisian League" + "for the" + "Defence of Human Rights": one organisation's name
+            joined = Span(e.doc, prev.start, e.end, label="ORG")
             joined._.kg_pattern = "joined"
             out[-1] = joined
             continue
@@ -358,6 +372,28 @@ def _common_words(doc: Doc, ents: list[Span], known: dict) -> list[Span]:
         e for e in ents
         if not (len(e) == 1 and e.label_ in _NAME_LABELS and e.text not in known and e[0].is_title and e[0].lower_ in lower)
     ]
+
+
+_LOCATIVE = {"in", "near", "outside", "across", "throughout", "around"}
+
+
+def _lone_names(ents: list[Span], known: dict, titles) -> list[Span]:
+    """A one-word 'person' that no full name in the article explains, that no title introduces and that
+    the article puts somewhere ('plants in Damietta and Idku') is a place: news names a person in
+    full at least once, so a lone word only the NER calls a person is most often something else."""
+    full = {t.lower_ for e in ents if e.label_ == "PERSON" and len(e) > 1 for t in e}
+    by_text: dict[str, list[Span]] = {}
+    for e in ents:
+        if e.label_ == "PERSON" and len(e) == 1 and e.text not in known and e[0].lower_ not in full:
+            by_text.setdefault(e.text, []).append(e)
+    place = set()
+    for text, mentions in by_text.items():
+        titled = any(m.start > 0 and m.doc[m.start - 1].lower_ in titles for m in mentions)
+        governor_ = [coordination(m.root, _LISTED)[0] for m in mentions]
+        located = any(g.dep_ == "pobj" and g.head.lower_ in _LOCATIVE for g in governor_)
+        if located and not titled:
+            place.add(text)
+    return [_relabel(e, "GPE", "lone-name-place") if e.label_ == "PERSON" and e.text in place and len(e) == 1 else e for e in ents]
 
 
 def _vote(ents: list[Span], known: dict) -> list[Span]:

@@ -11,6 +11,7 @@ A pattern line is a spaCy DependencyMatcher pattern plus what its nodes mean:
 climbing through xcomp, relcl, advcl and conj), or `"owner:NODE"` (a noun's possessor, else the
 subject of the verb that governs it). `title` names a node whose words become a jobTitle literal.
 `reject` maps a node to words none of its children may be ("vice" under "President").
+`literal_is_title` makes the literal node's title words the value ("prime minister", not "minister").
 `relation_by_tail_class` picks the relations from the tail's class: for the first listed class the
 tail belongs to, every listed relation the head's class admits (a NORP that names a country gives
 an organization's `country` and `basedIn` and a person's `nationality`; one that names a region
@@ -265,7 +266,7 @@ class RelationExtractor:
                 emits = [(row["relation"], t, None) for t in tails]
             else:
                 lit = nodes[row["literal"]]
-                value = lit.doc[_ent_of(lit)].text
+                value = title_text(lit) if row.get("literal_is_title") else lit.doc[_ent_of(lit)].text
                 emits = [(row["relation"], None, value)]
             if "title" in row:
                 emits.append(("jobTitle", None, title_text(nodes[row["title"]])))
