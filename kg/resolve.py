@@ -21,6 +21,7 @@ from .ontology import Ontology, load_ontology
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
 _NODE_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "POLICY", "LAW", "PRODUCT", "MONEY"}
 _VALUE_LABELS = {"CARDINAL", "QUANTITY", "PERCENT"}
+NEAR_ONLY = {"nationality": 1}  # learned relations that must be written within this many sentences
 UNCERTAIN = 0.5  # a learned fact below this probability is written with status "uncertain" (a lead, drawn dashed)
 
 
@@ -276,6 +277,8 @@ class Resolver:
                     continue
                 if r == "memberOf" and b.cls == "Company":
                     continue  # people work for companies; memberOf is for parties, alliances, boards (DWIE's clubs)
+                if r in NEAR_ONLY and ctx.near(a, b) > NEAR_ONLY[r] and not ({w.split(":", 1)[-1] for w in ctx.context[a.key]} & b.forms):
+                    continue  # a nationality is written beside the person ('the Syrian president'), not inferred from the article's country
                 h, t = a.key, b.key
                 if self.ont.relations[r].symmetric and t < h:
                     h, t = t, h

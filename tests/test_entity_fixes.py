@@ -220,3 +220,12 @@ def test_two_halves_of_an_organisation_name_are_joined_but_not_across_a_verb():
         ents=[(0, 1, "ORG"), (2, 3, "ORG"), (5, 6, "ORG")],
     )
     assert _ents(sued, _join_dangling(list(sued.ents))) == [("Apple", "ORG"), ("Google", "ORG"), ("Agency", "ORG")]
+
+
+def test_lone_word_person_that_reports_is_an_outlet():
+    doc = make_doc(
+        [("Rudaw", 1, "nsubj", "NNP", "PROPN", "Rudaw"), ("reported", 1, "ROOT", "VBD", "VERB", "report"),
+         ("that", 4, "mark", "IN", "SCONJ", "that"), ("Smith", 4, "nsubj", "NNP", "PROPN", "Smith"), ("resigned", 1, "ccomp", "VBD", "VERB", "resign")],
+        ents=[(0, 1, "PERSON"), (3, 4, "PERSON")],
+    )
+    assert _ents(doc, _lone_names(list(doc.ents), {}, TITLES)) == [("Rudaw", "ORG"), ("Smith", "PERSON")]

@@ -8,7 +8,8 @@ them, the words around them, bracketing and order; and (b) document features: th
 how many sentences they share and how far apart they are, the words each entity is introduced
 with ("Chancellor", "the carmaker", "German"), the words of their names, whether one's name or
 demonym is inside the other's ("German Foreign Ministry" and Germany), and how salient each is
-in the article. One logistic regression per relation (a pair can hold several: a chief
+in the article. A text of one or two sentences gets a second, prefixed copy of every feature
+(CoNLL04's sentence-level conventions stay apart from DWIE's article-level ones). One logistic regression per relation (a pair can hold several: a chief
 executive works for and leads a company), trained by `kg train` (kg/training.py) on DWIE's
 document-level facts, CoNLL04's sentences and kg's written sentences, over the clusters kg itself
 finds. The weights ship as kg/models/relations.npz (+ .json: feature names, thresholds), so
@@ -34,6 +35,7 @@ PLACE = {"GPE", "LOC", "FAC"}
 CONJ_APPOS = frozenset({"conj", "appos"})
 COARSE = {"Person": "PERSON", "Organization": "ORG", "Place": "PLACE"}
 SENT_WINDOW = 3  # clusters further apart than this many sentences pair only when one is salient
+SHORT_TEXT = 2  # texts of at most this many sentences are read as sentences, not articles
 MAX_MENTION_PAIRS = 8  # per cluster pair, the closest same-sentence mention pairs give sentence features
 _CONTEXT_DEPS = {"compound", "amod", "nmod", "appos", "poss"}
 
@@ -265,6 +267,11 @@ def pair_features(a: Cluster, b: Cluster, ctx: PairContext) -> tuple[dict[str, f
             add(f"mindist:{_bucket(best_dist, (1, 2, 4, 8, 15))}")
     if best is None and a.mentions:
         best = a.mentions[0].sent
+    if len(ctx.sents) <= SHORT_TEXT:
+        # A sentence on its own (CoNLL04's kind) gets its own copy of every feature, so that the
+        # conventions of sentence-level annotation do not bend what the model reads in articles
+        # (Daumé III 2007, "frustratingly easy domain adaptation").
+        f.update({f"short|{k}": v for k, v in list(f.items())})
     return f, best
 
 

@@ -378,22 +378,34 @@ _LOCATIVE = {"in", "near", "outside", "across", "throughout", "around"}
 
 
 def _lone_names(ents: list[Span], known: dict, titles) -> list[Span]:
-    """A one-word 'person' that no full name in the article explains, that no title introduces and that
-    the article puts somewhere ('plants in Damietta and Idku') is a place: news names a person in
-    full at least once, so a lone word only the NER calls a person is most often something else."""
+    """A one-word 'person' that no full name in the article explains and no title introduces is a
+    place where the article puts something in it ('plants in Damietta and Idku') and an organisation
+    where it is a source ('Kathimerini reported'): news names a person in full at least once, so a
+    lone word only the NER calls a person is most often something else."""
     full = {t.lower_ for e in ents if e.label_ == "PERSON" and len(e) > 1 for t in e}
     by_text: dict[str, list[Span]] = {}
     for e in ents:
         if e.label_ == "PERSON" and len(e) == 1 and e.text not in known and e[0].lower_ not in full:
             by_text.setdefault(e.text, []).append(e)
-    place = set()
+    relabel: dict[str, str] = {}
     for text, mentions in by_text.items():
-        titled = any(m.start > 0 and m.doc[m.start - 1].lower_ in titles for m in mentions)
+        if any(m.start > 0 and m.doc[m.start - 1].lower_ in titles for m in mentions):
+            continue
         governor_ = [coordination(m.root, _LISTED)[0] for m in mentions]
-        located = any(g.dep_ == "pobj" and g.head.lower_ in _LOCATIVE for g in governor_)
-        if located and not titled:
-            place.add(text)
-    return [_relabel(e, "GPE", "lone-name-place") if e.label_ == "PERSON" and e.text in place and len(e) == 1 else e for e in ents]
+        if any(g.dep_ == "pobj" and g.head.lower_ in _LOCATIVE for g in governor_):
+            relabel[text] = "GPE"
+        elif any(_source_slot(g) for g in governor_):
+            relabel[text] = "ORG"  # 'Kathimerini reported', 'according to Rudaw', 'told Wikinews': a news outlet
+    return [_relabel(e, relabel[e.text], "lone-name") if e.label_ == "PERSON" and len(e) == 1 and e.text in relabel else e for e in ents]
+
+
+def _source_slot(t: Token) -> bool:
+    """Where news names its sources: subject of 'report' / 'publish', after 'according to', object of 'tell'."""
+    if t.dep_ == "nsubj" and t.head.lemma_.lower() in {"report", "publish"}:
+        return True
+    if t.dep_ == "pobj" and t.head.lower_ == "to" and t.head.head.lower_ == "according":
+        return True
+    return t.dep_ == "dobj" and t.head.lemma_.lower() == "tell"
 
 
 def _vote(ents: list[Span], known: dict) -> list[Span]:
