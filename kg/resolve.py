@@ -22,6 +22,7 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "«": '
 _NODE_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "POLICY", "LAW", "PRODUCT", "MONEY"}
 _VALUE_LABELS = {"CARDINAL", "QUANTITY", "PERCENT"}
 NEAR_ONLY = {"nationality": 1}  # learned relations that must be written within this many sentences
+NOT_MEMBERSHIPS = {"Company", "EducationalInstitution", "MediaOutlet"}  # DWIE's clubs teach memberOf where worksFor is meant
 UNCERTAIN = 0.5  # a learned fact below this probability is written with status "uncertain" (a lead, drawn dashed)
 
 
@@ -275,8 +276,8 @@ class Resolver:
                 p = probs[r]
                 if p < model.thresholds.get(r, 0.5) or sent is None:
                     continue
-                if r == "memberOf" and b.cls == "Company":
-                    continue  # people work for companies; memberOf is for parties, alliances, boards (DWIE's clubs)
+                if r == "memberOf" and b.cls in NOT_MEMBERSHIPS:
+                    continue  # people work for companies and universities; memberOf is for parties, alliances, boards
                 if r in NEAR_ONLY and ctx.near(a, b) > NEAR_ONLY[r] and not ({w.split(":", 1)[-1] for w in ctx.context[a.key]} & b.forms):
                     continue  # a nationality is written beside the person ('the Syrian president'), not inferred from the article's country
                 h, t = a.key, b.key

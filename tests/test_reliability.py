@@ -158,7 +158,10 @@ def test_interrupted_build_leaves_a_readable_store_and_intact_outputs(tmp_path, 
         (arts / f"{i:04d}.txt").write_text(
             f"Company {i} Inc. opened a factory in Texas, said John Smith {i}, its chief executive. "
             f"The plant will employ {i} workers from Austin.", encoding="utf-8")
-    proc = subprocess.Popen(KG_BIN + ["build", str(arts), "--out", str(out), "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # SIGINT at its default in the child: a test runner started under nohup or as a background job
+    # ignores SIGINT, and an ignored signal would be inherited, so the test would test its shell, not kg.
+    proc = subprocess.Popen(KG_BIN + ["build", str(arts), "--out", str(out), "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(4.5)
     assert proc.poll() is None, "the build finished before it could be interrupted"
     proc.send_signal(sig)
