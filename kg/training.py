@@ -123,7 +123,6 @@ def _ent_f1(nlp, docs: list[dict]) -> float:
 TRAINING_DATA = Path(__file__).resolve().parent.parent / "data" / "training"
 NEWS_SENTENCES = TRAINING_DATA / "news_sentences.jsonl"  # fully annotated: NER rehearsal and relations
 NEWS_RELATIONS = TRAINING_DATA / "news_relations.jsonl"  # relation examples and hard negatives only
-NEWS_ENTITIES = TRAINING_DATA / "news_entities.jsonl"  # business sentences, entities only (NER)
 
 
 def _paths(paths) -> list:
@@ -136,7 +135,7 @@ def _read_all(paths) -> list[dict]:
 
 # Written present-day sentences, repeated so that today's company names hold against DWIE's 318k words:
 # (path, repeat, partial).
-NER_EXTRA = ((NEWS_SENTENCES, 10, False), (NEWS_ENTITIES, 10, False), (NEWS_RELATIONS, 5, True))
+NER_EXTRA = ((NEWS_SENTENCES, 10, False), (NEWS_RELATIONS, 5, True))
 
 
 def train_ner(train_path, dev_path=None, out_dir: Path = NER_DIR, base: str | None = None, epochs: int = 12, seed: int = 0,
