@@ -210,29 +210,33 @@ def _qualifiers(anchor: Token, used: set[int]) -> dict:
     return out
 
 
-def _trigger(pattern: list[dict]) -> tuple[str, frozenset] | None:
-    """What a document must contain for a pattern to have a chance: its anchor's lemma, word or
-    entity type. Most anchors are rare words ("merger", "headquartered"), so most documents
-    skip most patterns (matching every pattern on every token is the extractor's main cost)."""
-    attrs = pattern[0].get("RIGHT_ATTRS", {})
-    for key in ("LEMMA", "LOWER", "ENT_TYPE"):
-        v = attrs.get(key)
-        if isinstance(v, str):
-            return key, frozenset([v])
-        if isinstance(v, dict) and "IN" in v:
-            return key, frozenset(v["IN"])
-    return None
+def _triggers(pattern: list[dict]) -> list[tuple[str, frozenset]]:
+    """What a document must contain for a pattern to have a chance: for every node that names its
+    lemma, word or entity type, one of those. Every node must match some token, so a document that
+    lacks one node's words skips the pattern; most patterns have a rare word somewhere ("merger",
+    "chancellor"), so most documents skip most patterns (matching every pattern on every token is
+    the extractor's main cost)."""
+    out = []
+    for node in pattern:
+        attrs = node.get("RIGHT_ATTRS", {})
+        for key in ("LEMMA", "LOWER", "ENT_TYPE"):
+            v = attrs.get(key)
+            if isinstance(v, str) and v:  # ENT_TYPE "" is any token outside an entity
+                out.append((key, frozenset([v])))
+            elif isinstance(v, dict) and "IN" in v and "" not in v["IN"]:
+                out.append((key, frozenset(v["IN"])))
+    return out
 
 
 class RelationExtractor:
     def __init__(self, nlp: Language, name: str, patterns: str | None = None):
         self.name = name
         self.patterns = {r["id"]: r for r in load_patterns(patterns)}
-        self.matchers: list[tuple[tuple | None, DependencyMatcher]] = []
+        self.matchers: list[tuple[list, DependencyMatcher]] = []
         for pid, row in self.patterns.items():
             m = DependencyMatcher(nlp.vocab, validate=True)
             m.add(pid, [row["pattern"]])
-            self.matchers.append((_trigger(row["pattern"]), m))
+            self.matchers.append((_triggers(row["pattern"]), m))
 
     def _matches(self, doc: Doc):
         present = {
@@ -240,8 +244,8 @@ class RelationExtractor:
             "LOWER": {t.lower_ for t in doc},
             "ENT_TYPE": {t.ent_type_ for t in doc if t.ent_type_},
         }
-        for trigger, matcher in self.matchers:
-            if trigger is None or not trigger[1].isdisjoint(present[trigger[0]]):
+        for triggers, matcher in self.matchers:
+            if all(not words.isdisjoint(present[key]) for key, words in triggers):
                 yield from matcher(doc)
 
     def __call__(self, doc: Doc) -> Doc:
