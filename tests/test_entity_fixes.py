@@ -74,16 +74,6 @@ def test_rule_span_cutting_across_a_model_name_is_dropped():
     assert [(e.text, e.label_) for e in fixer(doc).ents] == [("Bill Nelson", "PERSON")]
 
 
-def test_an_organisation_of_another_is_split_in_two():
-    from kg.nlp.entities import _split_nested_orgs
-
-    words = ["Queens", "College", "of", "the", "City", "University", "of", "New", "York", "and", "Bank", "of", "the", "West"]
-    rows = [(w, 1, "dep", "NNP", "PROPN", w) for w in words]
-    doc = make_doc(rows, ents=[(0, 9, "ORG"), (10, 14, "ORG")])
-    fixed = _split_nested_orgs(list(doc.ents), HEADS)
-    assert _ents(doc, fixed) == [("Queens College", "ORG"), ("City University of New York", "ORG"), ("Bank of the West", "ORG")]
-
-
 def test_a_known_place_inside_a_longer_model_name_keeps_the_name():
     # "Virginia" and "California" are in the alias table; the model's longer names win
     import spacy

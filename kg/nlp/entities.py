@@ -111,7 +111,6 @@ class EntityFixer:
                 self.known_label[form] = (_label_for_class(k.cls), k.cls)
                 self.phrases.add("KNOWN", [nlp.make_doc(form)])
         self.titles = lexicon()["titles"] | lexicon()["title_heads"]
-        self.company_nouns = lexicon()["company_nouns"]
         self.company_contexts = {k: frozenset(v) for k, v in lexicon()["company_contexts"].items() if k != "_about"}
         self.heads = {w: label for label, words in lexicon()["name_heads"].items() if label in _HEAD_LABEL for w in words}
         self.matcher = Matcher(nlp.vocab)
@@ -166,10 +165,10 @@ class EntityFixer:
                 kept.append(ent)
             elif any(r.label_ == "POLICY" for r in overl):
                 inner.append(ent)  # "US" inside "US industrial policies": kept for enactedBy
-        final = _appositive_companies(doc, filter_spans(ruled + kept), self.company_nouns)
+        final = sorted(filter_spans(ruled + kept), key=lambda x: x.start)
         final = _propagate(doc, final, self.known_label)
         final = [e for e in final if not (len(e) == 1 and e[0].lower_ in self.titles and e.label_ in {"ORG", "PERSON"})]
-        final = _split_nested_orgs(_head_types(final, self.heads), self.heads)
+        final = _head_types(final, self.heads)
         final = _company_contexts(doc, final, self.company_contexts)
         final = _vote(final, self.known_label)
         final = _common_words(doc, final, self.known_label)
@@ -264,27 +263,6 @@ def _company_contexts(doc: Doc, ents: list[Span], contexts: dict[str, frozenset]
             span._.kg_pattern = "company-context"
             out.append(span)
     return sorted(out, key=lambda x: x.start)
-
-
-def _split_nested_orgs(ents: list[Span], heads: dict[str, str]) -> list[Span]:
-    """'Queens College of the City University of New York' names two organisations: one inside the other."""
-    out = []
-    for e in ents:
-        doc = e.doc
-        cut = next(
-            (i for i in range(e.start + 1, e.end - 2)
-             if e.label_ == "ORG" and doc[i].lower_ == "of" and doc[i + 1].lower_ == "the"
-             and heads.get(doc[i - 1].text) == "ORG" and any(heads.get(t.text) == "ORG" for t in doc[i + 2 : e.end])),
-            None,
-        )
-        if cut is None:
-            out.append(e)
-            continue
-        for s, t in ((e.start, cut), (cut + 2, e.end)):
-            part = Span(doc, s, t, label="ORG")
-            part._.kg_pattern = "nested-organisation"
-            out.append(part)
-    return out
 
 
 def _crosses(a: Span, b: Span) -> bool:
@@ -466,29 +444,6 @@ def _harmonise_lists(ents: list[Span], known: dict) -> list[Span]:
             elif ent.label_ == "GPE" and orgs > known_places + people:
                 out[out.index(ent)] = _relabel(ent, "ORG", "list-harmony")
     return sorted(filter_spans(out), key=lambda x: x.start)
-
-
-def _appositive_companies(doc: Doc, ents: list[Span], company_nouns) -> list[Span]:
-    """'another Bitcoin mining giant, Hut8,' / 'Hut8, a mining company': the name is an ORG."""
-    taken = {i for e in ents for i in range(e.start, e.end)}
-    extra = []
-    for t in doc:
-        if t.i in taken or t.dep_ != "appos" or not t.text[:1].isupper() or t.pos_ not in {"PROPN", "NOUN"}:
-            continue
-        if t.head.lemma_.lower() in company_nouns and t.head.tag_ in {"NN", "NNP"}:
-            extra.append(t)
-    for t in doc:
-        if t.i in taken or t.pos_ != "PROPN" or not t.text[:1].isupper():
-            continue
-        if any(c.dep_ == "appos" and c.lemma_.lower() in company_nouns and c.tag_ == "NN" for c in t.children):
-            extra.append(t)
-    spans = []
-    for t in extra:
-        span = Span(doc, _name_start(t, taken, _proper), t.i + 1, label="ORG")
-        span._.kg_pattern = "appositive-company"
-        span._.kg_class = "Company"
-        spans.append(span)
-    return sorted(filter_spans(ents + spans), key=lambda x: x.start)
 
 
 @Language.factory("kg_entities", default_config={"patterns": None})
