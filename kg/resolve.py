@@ -229,8 +229,12 @@ class Resolver:
             for t in span:
                 token_key[t.i] = key
         for key, c in votes.items():
-            # the most specific class with the most votes
+            # the most specific class with the most votes; a mention that says more ("manufacturer
+            # Bitmain": a Company) refines the plain mentions ("Bitmain": an Organization) it agrees with
             best = max(c.items(), key=lambda kv: (kv[1], len(self.ont.ancestors(kv[0]))))[0]
+            finer = [k for k in c if k != best and self.ont.is_a(k, best)]
+            if len(finer) == 1:
+                best = finer[0]
             ents[key].cls = best
         return ents, token_key
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from pyshacl import validate
-from rdflib import BNode, Graph, URIRef
+from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from kg.ontology import KG
@@ -195,3 +195,11 @@ def test_rdflib_view_of_the_store_sees_every_triple(seed_out):
         assert len(store.graph) == len(store) > 500
         rows = list(store.graph.query("SELECT ?p WHERE { ?p kg:worksFor ?o }"))
         assert len(rows) == 2
+
+
+def test_one_descriptive_mention_makes_the_whole_entity_a_company(seed_graph):
+    # "Chinese Bitcoin mining rig manufacturer Bitmain" once, "Bitmain" a dozen times: a Company,
+    # so the relation model's club-style memberOf does not make its staff (or Trump) its members
+    bitmain = URIRef("https://w3id.org/kg-news/id/organization/bitmain")
+    assert (bitmain, RDF.type, KG.Company) in seed_graph
+    assert not list(seed_graph.subjects(KG.memberOf, bitmain))
