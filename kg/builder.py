@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .articles import Article, read_articles
 from .errors import Errors, KGError
-from .mapping import document_triples, entity_iri, match_key
+from .mapping import document_triples, entity_iris, match_key
 from .ontology import load_ontology
 from .resolve import Entity, Fact, Resolver
 from .store import KGStore
@@ -163,9 +163,9 @@ def build_into(store: KGStore, articles: Iterable[Article], model: str | None = 
 
     last = None
     for article, ents, facts in extract(fresh(), model=model, workers=workers):
-        known = store.by_match_key({match_key(k) for k in ents})
-        labels = store.labels({known.get(match_key(k)) or entity_iri(k) for k in ents})
-        triples = document_triples(article, ents, facts, ont, labels, known)
+        iris = entity_iris(ents, store.by_match_key({match_key(k) for k in ents}))
+        labels = store.labels(set(iris.values()))
+        triples = document_triples(article, ents, facts, ont, labels, iris)
         summary.triples += store.add_triples(triples)
         if article is not last:  # a long article arrives in several pieces
             summary.documents += 1

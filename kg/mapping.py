@@ -54,6 +54,13 @@ def match_key(key: str) -> str:
     return f"{top.lower()}/" + "".join(ch for ch in folded if ch.isalnum())
 
 
+def entity_iris(keys, known: dict[str, URIRef] | None = None) -> dict[str, URIRef]:
+    """The IRI of each entity key: the node its match key already names (`known`, from the store),
+    else the first key of this document with that match key, else its own."""
+    first: dict[str, URIRef] = dict(known or {})
+    return {k: first.setdefault(match_key(k), entity_iri(k)) for k in keys}
+
+
 def article_iri(article: Article) -> URIRef:
     return ID[f"article/{article.sha[:16]}"]
 
@@ -130,14 +137,12 @@ def fact_triples(fact: Fact, ont: Ontology, article: Article, iris: dict[str, UR
 
 def document_triples(
     article: Article, ents: dict[str, Entity], facts: list[Fact], ont: Ontology, labels: dict[URIRef, str] | None = None,
-    known: dict[str, URIRef] | None = None,
+    iris: dict[str, URIRef] | None = None,
 ) -> list[Triple]:
     """All triples for one article. `labels` holds the rdfs:label already in the store per IRI;
-    `known` the IRI a match key already has in the store (a node another spelling created)."""
+    `iris` each entity's IRI (`entity_iris`, with the nodes other spellings created in the store)."""
     labels = {} if labels is None else labels
-    known = {} if known is None else known
-    first: dict[str, URIRef] = dict(known)
-    iris = {k: first.setdefault(match_key(k), entity_iri(k)) for k in ents}
+    iris = entity_iris(ents) if iris is None else iris
     out = list(article_triples(article))
     for ent in ents.values():
         out.extend(entity_triples(ent, ont, article, labels, iris[ent.key]))

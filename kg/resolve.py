@@ -16,6 +16,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .nlp.classifier import Cluster, PairContext, candidate_pairs, load_model, pair_features
 from .nlp.lexicon import lexicon
+from .nlp.relations import title_text
 from .ontology import Ontology, load_ontology
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
@@ -100,9 +101,9 @@ class Resolver:
         lex = lexicon()
         self.titles = lex["titles"]
         self.title_words = lex["titles"] | lex["title_heads"]
-        self.title_heads = (lex["titles"] | lex["title_heads"]) - lex["honorifics"]
+        self.title_heads = self.title_words - lex["honorifics"]
         self.honorifics = lex["honorifics"]
-        self._relations_for: dict[tuple[str, str], list[str]] = {}  # the learned relations a class pair admits
+        self._admitted: dict[tuple, list[str]] = {}  # (relations, class, class) → the ones the ontology admits
         self.title_skip = lex["title_skip"]
         self.company_nouns = lex["company_nouns"]
         self.event_nouns = lex["event_nouns"]
@@ -257,6 +258,14 @@ class Resolver:
             out.append(Cluster(key=ent.key, cls=ent.cls, top=top, label=ent.label, forms=frozenset(forms), mentions=mentions))
         return out
 
+    def admitted(self, relations: tuple[str, ...], a: Cluster, b: Cluster) -> list[str]:
+        """Those of `relations` the ontology lets a's class hold with b's class (cached per class pair)."""
+        key = (relations, a.cls, b.cls)
+        rels = self._admitted.get(key)
+        if rels is None:
+            rels = self._admitted[key] = [r for r in relations if self.ont.accepts(r, a.cls, b.cls)]
+        return rels
+
     def learned_facts(self, doc: Doc, ents: dict[str, Entity], model=None) -> list[Fact]:
         """Facts the document-level relation model finds between pairs of entities."""
         model = model or load_model()
@@ -266,14 +275,8 @@ class Resolver:
         ctx = PairContext(doc, clusters)
         out: dict[tuple, Fact] = {}
 
-        def relations_for(a: Cluster, b: Cluster) -> list[str]:
-            pair = (a.cls, b.cls)
-            rels = self._relations_for.get(pair)
-            if rels is None:
-                rels = self._relations_for[pair] = [r for r in model.relations if self.ont.accepts(r, a.cls, b.cls)]
-            return rels
-
-        for a, b, rels in candidate_pairs(ctx, clusters, relations_for):
+        relations = tuple(model.relations)
+        for a, b, rels in candidate_pairs(ctx, clusters, lambda a, b: self.admitted(relations, a, b)):
             feats, sent = pair_features(a, b, ctx)
             probs = model.predict(feats)
             for r in rels:
@@ -282,7 +285,7 @@ class Resolver:
                     continue
                 if r == "memberOf" and b.cls in NOT_MEMBERSHIPS:
                     continue  # people work for companies and universities; memberOf is for parties, alliances, boards
-                if r in NEAR_ONLY and ctx.near(a, b) > NEAR_ONLY[r] and not ({w.split(":", 1)[-1] for w in ctx.context[a.key]} & b.forms):
+                if r in NEAR_ONLY and ctx.near(a, b) > NEAR_ONLY[r] and not (ctx.intro_words[a.key] & b.forms):
                     continue  # a nationality is written beside the person ('the Syrian president'), not inferred from the article's country
                 h, t = a.key, b.key
                 if self.ont.relations[r].symmetric and t < h:
@@ -342,8 +345,6 @@ class Resolver:
             nouns.append(root.head)
         for n in nouns:
             if n.lower_ in self.title_heads and not n.ent_type_:
-                from .nlp.relations import title_text
-
                 return title_text(n)
         return None
 

@@ -321,10 +321,10 @@ def train_relations(train_path, dev_path=None, out_path: Path = REL_PATH, base: 
 
     nlp = load_pipeline(base, relations=False, ner_dir=str(ner_dir) if ner_dir else None)
     resolver = Resolver()
-    relations = ["worksFor", "leaderOf", "memberOf", "officialOf", "nationality", "livesIn", "basedIn", "locatedIn", "spouse", "killed"]
+    relations = ("worksFor", "leaderOf", "memberOf", "officialOf", "nationality", "livesIn", "basedIn", "locatedIn", "spouse", "killed")
 
     def relations_for(a, b):
-        return [r for r in relations if resolver.ont.accepts(r, a.cls, b.cls)]
+        return resolver.admitted(relations, a, b)
 
     def rows_of(paths, extras=()) -> _Rows:
         rows = _Rows()

@@ -4,7 +4,7 @@
 from rdflib import RDFS, SKOS, Literal
 
 from kg.articles import Article
-from kg.mapping import document_triples, entity_iri, match_key
+from kg.mapping import document_triples, entity_iri, entity_iris, match_key
 from kg.ontology import load_ontology
 from kg.resolve import Entity, Fact
 from kg.store import KGStore
@@ -14,9 +14,9 @@ def _write(store, text, names, fact=None):
     ont = load_ontology()
     ents = {f"Organization/{n.lower()}": Entity(key=f"Organization/{n.lower()}", cls="Company", label=n, aliases={n}) for n in names}
     facts = [fact] if fact else []
-    known = store.by_match_key({match_key(k) for k in ents})
-    labels = store.labels({known.get(match_key(k)) or entity_iri(k) for k in ents})
-    store.add_triples(document_triples(Article.from_text(text, path="a.txt"), ents, facts, ont, labels, known))
+    iris = entity_iris(ents, store.by_match_key({match_key(k) for k in ents}))
+    labels = store.labels(set(iris.values()))
+    store.add_triples(document_triples(Article.from_text(text, path="a.txt"), ents, facts, ont, labels, iris))
 
 
 def test_match_key_folds_case_spaces_and_punctuation():

@@ -37,7 +37,6 @@ COARSE = {"Person": "PERSON", "Organization": "ORG", "Place": "PLACE"}
 SENT_WINDOW = 3  # clusters further apart than this many sentences pair only when one is salient
 SHORT_TEXT = 2  # texts of at most this many sentences are read as sentences, not articles
 MAX_MENTION_PAIRS = 8  # per cluster pair, the closest same-sentence mention pairs give sentence features
-_CONTEXT_DEPS = {"compound", "amod", "nmod", "appos", "poss"}
 
 
 def coarse(label: str) -> str | None:
@@ -184,6 +183,8 @@ class PairContext:
         self.sent_ids = {c.key: [bisect.bisect_right(starts, m.start) - 1 for m in c.mentions] for c in clusters}
         self.sent_sets = {k: frozenset(v) for k, v in self.sent_ids.items()}
         self.context = {c.key: set().union(*(_context(m) for m in c.mentions)) if c.mentions else set() for c in clusters}
+        # the same words without their slot ('pre:german' → 'german'): where a demonym or name is met
+        self.intro_words = {k: {w.split(":", 1)[-1] for w in ws} for k, ws in self.context.items()}
         self.rank: dict[str, int] = {}
         by_top = defaultdict(list)
         for c in clusters:
@@ -247,8 +248,7 @@ def pair_features(a: Cluster, b: Cluster, ctx: PairContext) -> tuple[dict[str, f
         add("BinA")
     if any(f" {form} " in text_b for form in a.forms):
         add("AinB")
-    bare_a = {w.split(":", 1)[-1] for w in ca}
-    if bare_a & b.forms:
+    if ctx.intro_words[a.key] & b.forms:
         add("BctxA")
     best, best_dist = None, None
     if shared:

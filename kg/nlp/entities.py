@@ -195,14 +195,11 @@ def _join_dangling(ents: list[Span]) -> list[Span]:
     for e in sorted(ents, key=lambda x: x.start):
         prev = out[-1] if out else None
         dangling = _DANGLING | _NAME_PARTICLES if prev is not None and prev.label_ == "PERSON" else _DANGLING
-        if prev is not None and prev.label_ in _NAME_LABELS and e.label_ in _NAME_LABELS and prev.end == e.start and prev[-1].lower_ in dangling:
+        cut = prev is not None and prev.label_ in _NAME_LABELS and e.label_ in _NAME_LABELS and prev.end == e.start and prev[-1].lower_ in dangling
+        # "Tunisian League" + "for the" + "Defence of Human Rights": one organisation's name
+        halves = prev is not None and prev.label_ == "ORG" and e.label_ == "ORG" and _org_link(prev, e)
+        if cut or halves:
             joined = Span(e.doc, prev.start, e.end, label=prev.label_)
-            joined._.kg_pattern = "joined"
-            out[-1] = joined
-            continue
-        if prev is not None and prev.label_ == "ORG" and e.label_ == "ORG" and _org_link(prev, e):
-            # "Tunisian League" + "for the" + "Defence of Human Rights": one organisation's name
-            joined = Span(e.doc, prev.start, e.end, label="ORG")
             joined._.kg_pattern = "joined"
             out[-1] = joined
             continue
@@ -369,10 +366,10 @@ def _lone_names(ents: list[Span], known: dict, titles) -> list[Span]:
     for text, mentions in by_text.items():
         if any(m.start > 0 and m.doc[m.start - 1].lower_ in titles for m in mentions):
             continue
-        governor_ = [coordination(m.root, _LISTED)[0] for m in mentions]
-        if any(g.dep_ == "pobj" and g.head.lower_ in _LOCATIVE for g in governor_):
+        governors = [governor(m.root, _LISTED) for m in mentions]  # 'Damietta and Idku': the list's first
+        if any(g.dep_ == "pobj" and g.head.lower_ in _LOCATIVE for g in governors):
             relabel[text] = "GPE"
-        elif any(_source_slot(g) for g in governor_):
+        elif any(_source_slot(g) for g in governors):
             relabel[text] = "ORG"  # 'Kathimerini reported', 'according to Rudaw', 'told Wikinews': a news outlet
     return [_relabel(e, relabel[e.text], "lone-name") if e.label_ == "PERSON" and len(e) == 1 and e.text in relabel else e for e in ents]
 
