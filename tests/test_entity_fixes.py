@@ -2,12 +2,13 @@
 
 from spacy.tokens import Span
 
-from kg.nlp.entities import _clean_boundaries, _common_words, _head_types, _join_dangling, _lone_names
+from kg.nlp.entities import _clean_boundaries, _common_words, _described, _head_types, _join_dangling, _lone_names
 from kg.nlp.lexicon import lexicon
 
 from helpers import make_doc
 
 TITLES = lexicon()["titles"] | lexicon()["title_heads"]
+KINDS = {w: k for k, words in lexicon()["descriptor_nouns"].items() if k != "_about" for w in words}
 HEADS = {w: k for k, words in lexicon()["name_heads"].items() if k != "_about" for w in words}
 
 
@@ -219,3 +220,50 @@ def test_lone_word_person_that_reports_is_an_outlet():
         ents=[(0, 1, "PERSON"), (3, 4, "PERSON")],
     )
     assert _ents(doc, _lone_names(list(doc.ents), {}, TITLES)) == [("Rudaw", "ORG"), ("Smith", "PERSON")]
+
+
+def test_a_name_described_by_a_common_noun_takes_its_kind():
+    # "UpGuard, a cybersecurity firm, told Greek daily Kathimerini of the Karish and Tanin fields."
+    doc = make_doc(
+        [("UpGuard", 5, "nsubj", "NNP", "PROPN", "UpGuard"), (",", 0, "punct", ",", "PUNCT", ","), ("a", 4, "det", "DT", "DET", "a"),
+         ("cybersecurity", 4, "compound", "NN", "NOUN", "cybersecurity"), ("firm", 0, "appos", "NN", "NOUN", "firm"),
+         ("told", 5, "ROOT", "VBD", "VERB", "tell"), ("Greek", 8, "amod", "JJ", "ADJ", "greek"), ("daily", 8, "amod", "RB", "ADV", "daily"),
+         ("Kathimerini", 5, "dobj", "NNP", "PROPN", "Kathimerini"), ("of", 8, "prep", "IN", "ADP", "of"), ("the", 14, "det", "DT", "DET", "the"),
+         ("Karish", 14, "nmod", "NNP", "PROPN", "Karish"), ("and", 11, "cc", "CC", "CCONJ", "and"), ("Tanin", 11, "conj", "NNP", "PROPN", "Tanin"),
+         ("fields", 9, "pobj", "NNS", "NOUN", "field")],
+        ents=[(0, 1, "PERSON"), (8, 9, "PERSON"), (11, 12, "NORP"), (13, 14, "PERSON")],
+    )
+    fixed = _described(list(doc.ents), {}, KINDS)
+    assert [(e.text, e.label_, e._.kg_class) for e in fixed] == [
+        ("UpGuard", "ORG", "Company"), ("Kathimerini", "ORG", "MediaOutlet"), ("Karish", "GPE", "Place"), ("Tanin", "GPE", "Place")]
+
+
+def test_a_person_is_not_described_by_a_noun_they_modify_or_a_title():
+    # "the daily Trump briefing" (Trump modifies briefing); "Smith, a lawyer" (not a kind of organisation)
+    doc = make_doc(
+        [("the", 3, "det", "DT", "DET", "the"), ("daily", 3, "amod", "JJ", "ADJ", "daily"), ("Trump", 3, "compound", "NNP", "PROPN", "Trump"),
+         ("briefing", 3, "ROOT", "NN", "NOUN", "briefing"), ("with", 3, "prep", "IN", "ADP", "with"), ("Smith", 4, "pobj", "NNP", "PROPN", "Smith"),
+         (",", 5, "punct", ",", "PUNCT", ","), ("a", 8, "det", "DT", "DET", "a"), ("lawyer", 5, "appos", "NN", "NOUN", "lawyer")],
+        ents=[(2, 3, "PERSON"), (5, 6, "PERSON")],
+    )
+    assert _ents(doc, _described(list(doc.ents), {}, KINDS)) == [("Trump", "PERSON"), ("Smith", "PERSON")]
+
+
+def test_a_person_name_after_the_is_an_organisation():
+    doc = make_doc(
+        [("According", 0, "ROOT", "VBG", "VERB", "accord"), ("to", 0, "prep", "IN", "ADP", "to"), ("the", 4, "det", "DT", "DET", "the"),
+         ("Cyprus", 4, "compound", "NNP", "PROPN", "Cyprus"), ("Mail", 1, "pobj", "NNP", "PROPN", "Mail")],
+        ents=[(3, 5, "PERSON")],
+    )
+    assert [(e.text, e.label_) for e in _described(list(doc.ents), {}, KINDS)] == [("Cyprus Mail", "ORG")]
+
+
+def test_a_lone_word_that_starts_an_organisation_name_is_that_organisation():
+    # "Germany banned Mahan Air. Mahan flies to Syria."
+    doc = make_doc(
+        [("Germany", 1, "nsubj", "NNP", "PROPN", "Germany"), ("banned", 1, "ROOT", "VBD", "VERB", "ban"),
+         ("Mahan", 3, "compound", "NNP", "PROPN", "Mahan"), ("Air", 1, "dobj", "NNP", "PROPN", "Air"), (".", 1, "punct", ".", "PUNCT", "."),
+         ("Mahan", 6, "nsubj", "NNP", "PROPN", "Mahan"), ("flies", 6, "ROOT", "VBZ", "VERB", "fly")],
+        ents=[(0, 1, "GPE"), (2, 4, "ORG"), (5, 6, "PERSON")],
+    )
+    assert _ents(doc, _lone_names(list(doc.ents), {}, TITLES)) == [("Germany", "GPE"), ("Mahan Air", "ORG"), ("Mahan", "ORG")]

@@ -168,3 +168,21 @@ def test_based_in_on_a_noun_does_not_reach_the_sentence_subject():
         ents=[(0, 1, "ORG"), (4, 5, "GPE")],
     )
     assert ("VW", "basedIn", "Wolfsburg") in relations(doc)
+
+
+def test_declared_the_outbreak_an_emergency_is_enacted_by_the_declarer():
+    # "HHS declared the outbreak a public health emergency."
+    doc = make_doc(
+        [
+            ("HHS", 1, "nsubj", "NNP", "PROPN", "HHS"),
+            ("declared", 1, "ROOT", "VBD", "VERB", "declare"),
+            ("the", 3, "det", "DT", "DET", "the"),
+            ("outbreak", 7, "nsubj", "NN", "NOUN", "outbreak"),
+            ("a", 7, "det", "DT", "DET", "a"),
+            ("public", 6, "amod", "JJ", "ADJ", "public"),
+            ("health", 7, "compound", "NN", "NOUN", "health"),
+            ("emergency", 1, "ccomp", "NN", "NOUN", "emergency"),
+        ],
+        ents=[(0, 1, "ORG"), (5, 8, "POLICY")],
+    )
+    assert ("emergency", "enactedBy", "HHS") in relations(doc)  # the policy's head token

@@ -112,6 +112,7 @@ class EntityFixer:
                 self.phrases.add("KNOWN", [nlp.make_doc(form)])
         self.titles = lexicon()["titles"] | lexicon()["title_heads"]
         self.company_contexts = {k: frozenset(v) for k, v in lexicon()["company_contexts"].items() if k != "_about"}
+        self.kinds = {w: cls for cls, words in lexicon()["descriptor_nouns"].items() if cls != "_about" for w in words}
         self.heads = {w: label for label, words in lexicon()["name_heads"].items() if label in _HEAD_LABEL for w in words}
         self.matcher = Matcher(nlp.vocab)
         self.rules: dict[str, dict] = {}
@@ -170,6 +171,7 @@ class EntityFixer:
         final = [e for e in final if not (len(e) == 1 and e[0].lower_ in self.titles and e.label_ in {"ORG", "PERSON"})]
         final = _head_types(final, self.heads)
         final = _company_contexts(doc, final, self.company_contexts)
+        final = _described(final, self.known_label, self.kinds)
         final = _vote(final, self.known_label)
         final = _common_words(doc, final, self.known_label)
         final = _lone_names(final, self.known_label, self.titles)
@@ -358,6 +360,7 @@ def _lone_names(ents: list[Span], known: dict, titles) -> list[Span]:
     where it is a source ('Kathimerini reported'): news names a person in full at least once, so a
     lone word only the NER calls a person is most often something else."""
     full = {t.lower_ for e in ents if e.label_ == "PERSON" and len(e) > 1 for t in e}
+    org_first = {e[0].text for e in ents if e.label_ == "ORG" and len(e) > 1 and e[0].is_title}  # 'Mahan' of 'Mahan Air'
     by_text: dict[str, list[Span]] = {}
     for e in ents:
         if e.label_ == "PERSON" and len(e) == 1 and e.text not in known and e[0].lower_ not in full:
@@ -365,6 +368,9 @@ def _lone_names(ents: list[Span], known: dict, titles) -> list[Span]:
     relabel: dict[str, str] = {}
     for text, mentions in by_text.items():
         if any(m.start > 0 and m.doc[m.start - 1].lower_ in titles for m in mentions):
+            continue
+        if text in org_first:
+            relabel[text] = "ORG"
             continue
         governors = [governor(m.root, _LISTED) for m in mentions]  # 'Damietta and Idku': the list's first
         if any(g.dep_ == "pobj" and g.head.lower_ in _LOCATIVE for g in governors):
@@ -381,6 +387,46 @@ def _source_slot(t: Token) -> bool:
     if t.dep_ == "pobj" and t.head.lower_ == "to" and t.head.head.lower_ == "according":
         return True
     return t.dep_ == "dobj" and t.head.lemma_.lower() == "tell"
+
+
+_DESCRIBED = {"PERSON", "GPE", "NORP", "LOC", "ORG"}
+
+
+def _descriptor(e: Span, kinds: dict[str, str]) -> str | None:
+    """The class a common noun describing the name gives it: the word just before it ('Greek daily
+    Kathimerini', 'the Mexican company Cultura Colectiva'), an indefinite apposition ('UpGuard, a
+    cybersecurity firm') or the noun the name modifies ('the Karish and Tanin fields')."""
+    doc, root = e.doc, e.root
+    if root.dep_ == "compound":
+        return None  # 'the daily Trump briefing': the name modifies another noun
+    before = doc[e.start - 1] if e.start > 0 else None
+    if before is not None and before.lower_ == "the" and e.label_ == "PERSON":
+        return "Organization"  # 'the Cyprus Mail', 'the Oberster Gerichtshof': people take no article
+    if before is not None and before.lower_ in kinds and kinds[before.lower_] != "Place" and before.ent_type_ in {"", "DATE"}:
+        return kinds[before.lower_]
+    for child in root.children:
+        if child.dep_ == "appos" and child.lower_ in kinds and any(d.lower_ in {"a", "an"} for d in child.children):
+            return kinds[child.lower_]
+    slot = governor(root, frozenset({"conj"}))
+    if slot.dep_ in {"compound", "nmod"} and slot.head.lower_ in kinds and kinds[slot.head.lower_] == "Place" and slot.head.i >= e.end:
+        return "Place"
+    return None
+
+
+def _described(ents: list[Span], known: dict, kinds: dict[str, str]) -> list[Span]:
+    """A name a descriptor noun classifies takes that class, whatever the NER guessed."""
+    out = []
+    for e in ents:
+        cls = _descriptor(e, kinds) if e.label_ in _DESCRIBED and e.text not in known else None
+        if cls is not None:
+            label = _label_for_class(cls) if cls == "Place" else "ORG"
+            if cls == "Place" and e.label_ in _PLACE_LABELS:
+                pass
+            elif label != e.label_ or e._.kg_class is None:
+                e = _relabel(e, label, "descriptor")
+                e._.kg_class = cls
+        out.append(e)
+    return out
 
 
 def _vote(ents: list[Span], known: dict) -> list[Span]:
