@@ -267,3 +267,20 @@ def test_a_lone_word_that_starts_an_organisation_name_is_that_organisation():
         ents=[(0, 1, "GPE"), (2, 4, "ORG"), (5, 6, "PERSON")],
     )
     assert _ents(doc, _lone_names(list(doc.ents), {}, TITLES)) == [("Germany", "GPE"), ("Mahan Air", "ORG"), ("Mahan", "ORG")]
+
+
+def test_a_lone_person_the_gazetteer_lists_as_a_place_is_a_place_unless_a_full_name_explains_it():
+    # "Koblenz voted. Anna Sydney met Sharm el-Sheikh officials. Sydney spoke."
+    doc = make_doc(
+        [("Koblenz", 1, "nsubj", "NNP", "PROPN", "Koblenz"), ("voted", 1, "ROOT", "VBD", "VERB", "vote"),
+         ("Anna", 3, "compound", "NNP", "PROPN", "Anna"), ("Sydney", 4, "nsubj", "NNP", "PROPN", "Sydney"),
+         ("met", 4, "ROOT", "VBD", "VERB", "meet"), ("Sharm", 6, "compound", "NNP", "PROPN", "Sharm"),
+         ("el-Sheikh", 7, "compound", "NNP", "PROPN", "el-Sheikh"), ("officials", 4, "dobj", "NNS", "NOUN", "official"),
+         ("Sydney", 9, "nsubj", "NNP", "PROPN", "Sydney"), ("spoke", 9, "ROOT", "VBD", "VERB", "speak")],
+        ents=[(0, 1, "PERSON"), (2, 4, "PERSON"), (5, 7, "PERSON"), (8, 9, "PERSON")],
+    )
+    places = frozenset({"Koblenz", "Sydney", "Sharm el-Sheikh"})
+    assert _ents(doc, _lone_names(list(doc.ents), {}, TITLES, places)) == [
+        ("Koblenz", "GPE"), ("Anna Sydney", "PERSON"), ("Sharm el-Sheikh", "GPE"), ("Sydney", "PERSON")]
+    assert _ents(doc, _lone_names(list(doc.ents), {}, TITLES)) == [
+        ("Koblenz", "PERSON"), ("Anna Sydney", "PERSON"), ("Sharm el-Sheikh", "PERSON"), ("Sydney", "PERSON")]

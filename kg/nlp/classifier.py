@@ -29,13 +29,12 @@ import numpy as np
 from spacy.tokens import Doc, Span
 
 from .paths import model_path
-from .syntax import governor
+from .syntax import SHORT_TEXT, governor
 
 PLACE = {"GPE", "LOC", "FAC"}
 CONJ_APPOS = frozenset({"conj", "appos"})
 COARSE = {"Person": "PERSON", "Organization": "ORG", "Place": "PLACE"}
 SENT_WINDOW = 3  # clusters further apart than this many sentences pair only when one is salient
-SHORT_TEXT = 2  # texts of at most this many sentences are read as sentences, not articles
 MAX_MENTION_PAIRS = 8  # per cluster pair, the closest same-sentence mention pairs give sentence features
 
 

@@ -11,8 +11,8 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from ..ontology import load_ontology
-from .lexicon import PATTERN_DIR, lexicon
-from .syntax import coordination, governor
+from .lexicon import PATTERN_DIR, lexicon, places
+from .syntax import coordination, governor, is_article
 
 # Classes in the alias table → the NER label their mentions get.
 _CLASS_TO_LABEL = {"Person": "PERSON", "Country": "GPE", "Region": "GPE", "City": "GPE", "Place": "GPE", "Product": "PRODUCT"}
@@ -174,7 +174,7 @@ class EntityFixer:
         final = _described(final, self.known_label, self.kinds)
         final = _vote(final, self.known_label)
         final = _common_words(doc, final, self.known_label)
-        final = _lone_names(final, self.known_label, self.titles)
+        final = _lone_names(final, self.known_label, self.titles, places() if is_article(doc) else frozenset())
         doc.ents = _harmonise_lists(final, self.known_label)
         doc.spans["kg_inner"] = inner
         return doc
@@ -354,11 +354,12 @@ def _common_words(doc: Doc, ents: list[Span], known: dict) -> list[Span]:
 _LOCATIVE = {"in", "near", "outside", "across", "throughout", "around"}
 
 
-def _lone_names(ents: list[Span], known: dict, titles) -> list[Span]:
+def _lone_names(ents: list[Span], known: dict, titles, places: frozenset = frozenset()) -> list[Span]:
     """A one-word 'person' that no full name in the article explains and no title introduces is a
-    place where the article puts something in it ('plants in Damietta and Idku') and an organisation
-    where it is a source ('Kathimerini reported'): news names a person in full at least once, so a
-    lone word only the NER calls a person is most often something else."""
+    place where the article puts something in it ('plants in Damietta and Idku') or that the
+    gazetteer lists ('Koblenz', 'Niigata'), and an organisation where it is a source ('Kathimerini
+    reported'): news names a person in full at least once, so a lone word only the NER calls a
+    person is most often something else."""
     full = {t.lower_ for e in ents if e.label_ == "PERSON" and len(e) > 1 for t in e}
     org_first = {e[0].text for e in ents if e.label_ == "ORG" and len(e) > 1 and e[0].is_title}  # 'Mahan' of 'Mahan Air'
     by_text: dict[str, list[Span]] = {}
@@ -377,7 +378,12 @@ def _lone_names(ents: list[Span], known: dict, titles) -> list[Span]:
             relabel[text] = "GPE"
         elif any(_source_slot(g) for g in governors):
             relabel[text] = "ORG"  # 'Kathimerini reported', 'according to Rudaw', 'told Wikinews': a news outlet
-    return [_relabel(e, relabel[e.text], "lone-name") if e.label_ == "PERSON" and len(e) == 1 and e.text in relabel else e for e in ents]
+        elif text in places:
+            relabel[text] = "GPE"
+    for e in ents:
+        if e.label_ == "PERSON" and len(e) > 1 and e.text in places and e.text not in known:
+            relabel[e.text] = "GPE"  # 'Sharm el-Sheikh', 'Tarin Kowt'
+    return [_relabel(e, relabel[e.text], "lone-name") if e.label_ == "PERSON" and e.text in relabel else e for e in ents]
 
 
 def _source_slot(t: Token) -> bool:

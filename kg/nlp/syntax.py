@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
+
+SHORT_TEXT = 2  # texts of at most this many sentences are read as sentences, not articles
 
 
 def governor(tok: Token, deps: frozenset[str]) -> Token:
@@ -21,3 +23,9 @@ def coordination(tok: Token, deps: frozenset[str]) -> list[Token]:
         group.append(t)
         stack.extend(c for c in t.children if c.dep_ in deps)
     return group
+
+
+def is_article(doc: Doc) -> bool:
+    """More than SHORT_TEXT sentences: what holds of whole articles (a person is named in full at
+    least once) can be relied on."""
+    return sum(1 for _ in doc.sents) > SHORT_TEXT
