@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span, Token
 from .nlp.classifier import Cluster, PairContext, candidate_pairs, load_model, pair_features
 from .nlp.lexicon import lexicon
 from .nlp.relations import title_text
+from .nlp.syntax import SHORT_TEXT
 from .ontology import Ontology, load_ontology
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
@@ -276,12 +277,13 @@ class Resolver:
         out: dict[tuple, Fact] = {}
 
         relations = tuple(model.relations)
+        short = len(ctx.sents) <= SHORT_TEXT
         for a, b, rels in candidate_pairs(ctx, clusters, lambda a, b: self.admitted(relations, a, b)):
             feats, sent = pair_features(a, b, ctx)
             probs = model.predict(feats)
             for r in rels:
                 p = probs[r]
-                if p < model.thresholds.get(r, 0.5) or sent is None:
+                if p < model.threshold(r, short) or sent is None:
                     continue
                 if r == "memberOf" and b.cls in NOT_MEMBERSHIPS:
                     continue  # people work for companies and universities; memberOf is for parties, alliances, boards
@@ -320,6 +322,11 @@ class Resolver:
                     continue
                 break
             low = t.lower_ if t.tag_ not in {"NNS", "NNPS"} else t.lemma_.lower()  # 'Presidents X and Y'
+            on_name = span.start <= t.head.i < span.end
+            if on_name and low in self.title_heads and any(
+                span.start <= doc[i].head.i < span.end and doc[i].lower_ in self.title_heads for i in range(start, end)
+            ):
+                break  # 'presidential candidate Senator Ted Cruz': two titles side by side, the nearer one is his
             if low in self.title_words or (t.is_title and t.is_alpha and not t.ent_type_ and t.pos_ in {"PROPN", "NOUN", "ADJ"}):
                 start -= 1
             elif low == "of" and start < end and doc[start].is_title and start - 2 >= span.sent.start and doc[start - 2].lower_ in self.title_words:
@@ -489,6 +496,15 @@ class Resolver:
             if (fact.head, fact.literal.lower()) not in titles:
                 titles.add((fact.head, fact.literal.lower()))
                 facts[(fact.head, fact.relation, None, fact.literal, fact.start)] = fact
+        # 'Secretary' from one pattern, 'Secretary of State' from another: the fuller title says it all
+        by_head: dict[str, set[str]] = {}
+        for f in facts.values():
+            if f.relation == "jobTitle":
+                by_head.setdefault(f.head, set()).add(f" {f.literal.lower()} ")
+        facts = {
+            k: f for k, f in facts.items()
+            if f.relation != "jobTitle" or not any(f" {f.literal.lower()} " in longer and longer != f" {f.literal.lower()} " for longer in by_head[f.head])
+        }
         stated = {(f.head, f.relation, f.tail) for f in facts.values()}
         for fact in self.learned_facts(doc, ents):
             if (fact.head, fact.relation, fact.tail) not in stated:  # a pattern already states it

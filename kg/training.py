@@ -34,6 +34,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from .nlp.classifier import SHORT_PREFIX
 from .nlp.paths import PACKAGE_MODELS as MODEL_DIR
 
 NER_DIR = MODEL_DIR / "ner"
@@ -251,8 +252,10 @@ class _Rows:
         self.indices = array("i")
         self.indptr = [0]
         self.labels: list[dict[str, int]] = []  # relation → 1/0; a relation the source does not annotate is absent
+        self.short: list[bool] = []  # the pair comes from a text read as sentences (see classifier.SHORT_TEXT)
 
     def add(self, feats: dict, labels: dict[str, int]) -> None:
+        self.short.append(any(name.startswith(SHORT_PREFIX) for name in feats))
         for name in feats:
             j = self.vocab.get(name)
             if j is None:
@@ -309,6 +312,17 @@ def _pair_rows(nlp, resolver, docs: list[dict], annotated: set[str], complete: b
                 rows.add(feats, labels)
 
 
+def _best_threshold(p, y) -> tuple[float, float, int, int, int]:
+    """(F1, threshold, tp, fp, fn) at the probability cut-off that maximises F1 on these pairs."""
+    best = (-1.0, 0.5, 0, 0, 0)
+    for th in [x / 20 for x in range(3, 19)]:
+        tp = int(((p >= th) & (y == 1)).sum())
+        fp = int(((p >= th) & (y == 0)).sum())
+        fn = int(((p < th) & (y == 1)).sum())
+        best = max(best, (2 * tp / max(2 * tp + fp + fn, 1), th, tp, fp, fn))
+    return best
+
+
 def train_relations(train_path, dev_path=None, out_path: Path = REL_PATH, base: str | None = None, C: float = 0.3,
                     extra=(NEWS_SENTENCES, NEWS_RELATIONS), ner_dir=None, min_count: int = 2, log=print) -> dict:
     """Fit one logistic regression per relation over cluster pairs; pick each relation's threshold on dev."""
@@ -362,28 +376,30 @@ def train_relations(train_path, dev_path=None, out_path: Path = REL_PATH, base: 
         probs = 1.0 / (1.0 + np.exp(-z))
         per = {}
         tp_all = fp_all = fn_all = 0
+        short = np.array(dev.short)
+        thresholds_short = {}
         for k, r in enumerate(relations):
-            mask = np.array([r in lab for lab in dev.labels])
-            if not mask.any():
+            has = np.array([r in lab for lab in dev.labels])
+            if not has.any():
                 continue
-            y = np.array([lab.get(r, 0) for lab in dev.labels])[mask]
-            p = probs[mask, k]
-            best = (-1.0, 0.5, 0, 0, 0)
-            for th in [x / 20 for x in range(3, 19)]:
-                tp = int(((p >= th) & (y == 1)).sum())
-                fp = int(((p >= th) & (y == 0)).sum())
-                fn = int(((p < th) & (y == 1)).sum())
-                f1 = 2 * tp / max(2 * tp + fp + fn, 1)
-                best = max(best, (f1, th, tp, fp, fn))
-            thresholds[r] = max(best[1], MIN_THRESHOLD)
-            per[r] = round(best[0], 3)
-            tp_all, fp_all, fn_all = tp_all + best[2], fp_all + best[3], fn_all + best[4]
+            y_all = np.array([lab.get(r, 0) for lab in dev.labels])
+            # Articles and sentences read on their own keep their own thresholds: the model sees which
+            # one a pair comes from, but one cut-off would let CoNLL04's sentences set DWIE's, or back.
+            for domain, rows in (("article", has & ~short), ("short", has & short)):
+                y, p = y_all[rows], probs[rows, k]
+                if y.sum() == 0:
+                    continue
+                best = _best_threshold(p, y)
+                (thresholds if domain == "article" else thresholds_short)[r] = max(best[1], MIN_THRESHOLD)
+                tp_all, fp_all, fn_all = tp_all + best[2], fp_all + best[3], fn_all + best[4]
+                per[f"{r}/{domain}"] = round(best[0], 3)
         f1 = 2 * tp_all / max(2 * tp_all + fp_all + fn_all, 1)
-        meta.update({"dev": [Path(p).name for p in _paths(dev_path)], "dev_pair_f1": round(f1, 4), "dev_pair_f1_by_relation": per, "thresholds": thresholds})
-        log(f"relations: dev pair F1 {f1:.3f}; by relation {per}; thresholds {thresholds}")
+        meta.update({"dev": [Path(p).name for p in _paths(dev_path)], "dev_pair_f1": round(f1, 4), "dev_pair_f1_by_relation": per,
+                     "thresholds": thresholds, "thresholds_short": thresholds_short})
+        log(f"relations: dev pair F1 {f1:.3f}; by relation {per}; thresholds {thresholds}; short texts {thresholds_short}")
     names = sorted(vocab, key=vocab.get)
     keep = np.abs(weights).max(axis=1) > 1e-4
-    model_meta = {"relations": relations, "thresholds": thresholds, "features": [n for n, k in zip(names, keep) if k]}
+    model_meta = {"relations": relations, "thresholds": thresholds, "thresholds_short": thresholds_short if dev_path else {}, "features": [n for n, k in zip(names, keep) if k]}
     PairModel.save(Path(out_path), model_meta, weights[keep], intercept)
     (Path(out_path).parent / "relations.training.json").write_text(json.dumps(meta, indent=2))
     return meta

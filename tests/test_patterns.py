@@ -186,3 +186,46 @@ def test_declared_the_outbreak_an_emergency_is_enacted_by_the_declarer():
         ents=[(0, 1, "ORG"), (5, 8, "POLICY")],
     )
     assert ("emergency", "enactedBy", "HHS") in relations(doc)  # the policy's head token
+
+
+def test_a_listed_person_with_an_own_place_does_not_take_the_first_ones():
+    # "Senators Rubio of Florida and Lee of Utah spoke."
+    doc = make_doc(
+        [
+            ("Senators", 1, "compound", "NNS", "NOUN", "senator"),
+            ("Rubio", 8, "nsubj", "NNP", "PROPN", "Rubio"),
+            ("of", 1, "prep", "IN", "ADP", "of"),
+            ("Florida", 2, "pobj", "NNP", "PROPN", "Florida"),
+            ("and", 1, "cc", "CC", "CCONJ", "and"),
+            ("Lee", 1, "conj", "NNP", "PROPN", "Lee"),
+            ("of", 5, "prep", "IN", "ADP", "of"),
+            ("Utah", 6, "pobj", "NNP", "PROPN", "Utah"),
+            ("spoke", 8, "ROOT", "VBD", "VERB", "speak"),
+        ],
+        ents=[(1, 2, "PERSON"), (3, 4, "GPE"), (5, 6, "PERSON"), (7, 8, "GPE")],
+    )
+    found = {f for f in relations(doc) if f[1] == "livesIn"}
+    assert found == {("Rubio", "livesIn", "Florida"), ("Lee", "livesIn", "Utah")}
+
+
+def test_a_relative_clause_belongs_to_its_own_noun_not_to_the_list_it_sits_in():
+    # "Jack Ruby, who killed Oswald, and Jim Bakker were clients."
+    doc = make_doc(
+        [
+            ("Jack", 1, "compound", "NNP", "PROPN", "Jack"),
+            ("Ruby", 11, "nsubj", "NNP", "PROPN", "Ruby"),
+            (",", 1, "punct", ",", "PUNCT", ","),
+            ("who", 4, "nsubj", "WP", "PRON", "who"),
+            ("killed", 1, "relcl", "VBD", "VERB", "kill"),
+            ("Oswald", 4, "dobj", "NNP", "PROPN", "Oswald"),
+            (",", 1, "punct", ",", "PUNCT", ","),
+            ("and", 1, "cc", "CC", "CCONJ", "and"),
+            ("Jim", 9, "compound", "NNP", "PROPN", "Jim"),
+            ("Bakker", 1, "conj", "NNP", "PROPN", "Bakker"),
+            ("were", 11, "aux", "VBD", "AUX", "be"),
+            ("clients", 11, "ROOT", "NNS", "NOUN", "client"),
+        ],
+        ents=[(0, 2, "PERSON"), (5, 6, "PERSON"), (8, 10, "PERSON")],
+    )
+    found = {f for f in relations(doc) if f[1] == "killed"}
+    assert found == {("Ruby", "killed", "Oswald")}

@@ -35,6 +35,7 @@ PLACE = {"GPE", "LOC", "FAC"}
 CONJ_APPOS = frozenset({"conj", "appos"})
 COARSE = {"Person": "PERSON", "Organization": "ORG", "Place": "PLACE"}
 SENT_WINDOW = 3  # clusters further apart than this many sentences pair only when one is salient
+SHORT_PREFIX = "short|"  # the prefix of the feature copy a text read as sentences gets
 MAX_MENTION_PAIRS = 8  # per cluster pair, the closest same-sentence mention pairs give sentence features
 
 
@@ -270,7 +271,7 @@ def pair_features(a: Cluster, b: Cluster, ctx: PairContext) -> tuple[dict[str, f
         # A sentence on its own (CoNLL04's kind) gets its own copy of every feature, so that the
         # conventions of sentence-level annotation do not bend what the model reads in articles
         # (Daumé III 2007, "frustratingly easy domain adaptation").
-        f.update({f"short|{k}": v for k, v in list(f.items())})
+        f.update({f"{SHORT_PREFIX}{k}": v for k, v in list(f.items())})
     return f, best
 
 
@@ -296,9 +297,16 @@ class PairModel:
     def __init__(self, meta: dict, weights: np.ndarray, intercept: np.ndarray):
         self.relations: list[str] = meta["relations"]
         self.thresholds: dict[str, float] = meta["thresholds"]
+        self.thresholds_short: dict[str, float] = meta.get("thresholds_short", {})
         self.index: dict[str, int] = {name: i for i, name in enumerate(meta["features"])}
         self.weights = weights  # (features, relations)
         self.intercept = intercept
+
+    def threshold(self, relation: str, short: bool = False) -> float:
+        """The probability a fact needs: a text read as sentences has its own cut-offs where dev had them."""
+        if short and relation in self.thresholds_short:
+            return self.thresholds_short[relation]
+        return self.thresholds.get(relation, 0.5)
 
     def predict(self, feats: dict[str, float]) -> dict[str, float]:
         get = self.index.get

@@ -262,6 +262,14 @@ class RelationExtractor:
                 continue
             sent = anchor.sent
             heads = _conjuncts(head) if row.get("expand_head", True) else [head]
+            if len(heads) > 1:
+                attached = [n for n in nodes.values() if n.head.i == head.i and n.i != head.i]
+                if any(n.dep_ == "relcl" for n in attached):
+                    heads = [head]  # 'Jack Ruby, who killed Oswald, and Jim Bakker': the clause is Ruby's alone
+                # 'Marco Rubio of Florida, Mike Lee of Utah', 'X, the mayor of A, and Y, an activist': a
+                # conjunct with its own 'of' or its own apposition is described by that, not by the first's
+                links = {(n.dep_, n.lower_ if n.dep_ == "prep" else "") for n in attached}
+                heads = [h for h in heads if h.i == head.i or not any((c.dep_, c.lower_ if c.dep_ == "prep" else "") in links for c in h.children)]
             if "tail" in row:
                 tail = _endpoint(row["tail"], nodes)
                 if tail is None:
