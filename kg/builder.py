@@ -73,7 +73,7 @@ def _resolved_pieces(nlp, resolver: Resolver, articles: Iterable[Article], batch
     pieces = ((text, (a, offset)) for a in articles for text, offset in chunks(a.text))
     for doc, (article, offset) in nlp.pipe(pieces, as_tuples=True, batch_size=batch_size):
         ents, facts = resolver.resolve(doc)
-        yield article, ents, _shift(facts, offset)
+        yield article, _shift_mentions(ents, offset), _shift(facts, offset)
 
 
 MAX_CHARS = 100_000  # spaCy parses at most ~1M characters at once; long articles go in paragraph-sized pieces
@@ -92,6 +92,13 @@ def chunks(text: str, max_chars: int = MAX_CHARS) -> Iterator[tuple[str, int]]:
                     break
         yield text[start:end], start
         start = end
+
+
+def _shift_mentions(ents: dict[str, Entity], offset: int) -> dict[str, Entity]:
+    if offset:
+        for e in ents.values():
+            e.mentions = [(s + offset, t + offset) for s, t in e.mentions]
+    return ents
 
 
 def _shift(facts: list[Fact], offset: int) -> list[Fact]:

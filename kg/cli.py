@@ -174,6 +174,44 @@ def render(graph, output, focus_name, max_nodes, classes, uncertain, store_url, 
     click.echo(f"wrote {output}")
 
 
+@cli.command()
+@click.option("--graph", "-g", default="out", show_default=True, help="Output folder of a build, or an RDF file.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; anything but 127.0.0.1 opens the graph to the network.")
+@click.option("--port", "-p", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True), help="Stop a user's SPARQL query after this many seconds.")
+@store_options
+def serve(graph, host, port, timeout, store_url, query_endpoint, update_endpoint):
+    """Explore the graph in a browser: search, entity and article pages, overview, SPARQL (read-only).
+
+    Example: kg serve --graph out   (then open http://127.0.0.1:8080/)
+    """
+    import socket
+
+    import uvicorn
+
+    from .store import open_store
+    from .web.app import create_app
+
+    store = open_store(graph, store_url, query_endpoint=query_endpoint, update_endpoint=update_endpoint)
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        store.close()
+        raise KGError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    bound = sock.getsockname()[1]
+    app = create_app(store, location=None if store_url else graph, url=store_url, timeout=timeout)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"kg: serving {store_url or graph} at http://{shown}:{bound}/  (Ctrl-C to stop)", err=False)
+    sys.stdout.flush()
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        store.close()
+
+
 @cli.command("eval")
 @click.argument("gold")
 @click.option("--model", default=None, help="spaCy model package or path.")

@@ -92,6 +92,7 @@ def article_triples(article: Article) -> Iterator[Triple]:
     yield a, KG.contentHash, Literal(article.sha)
     first = next((line for line in article.text.splitlines() if line.strip()), "")[:200]
     yield a, SCHEMA.headline, Literal(clean_literal(first.strip()))
+    yield a, SCHEMA.articleBody, Literal(article.text)  # as read: mention offsets point into it
 
 
 def entity_triples(ent: Entity, ont: Ontology, article: Article, labels: dict[URIRef, str], s: URIRef) -> Iterator[Triple]:
@@ -107,6 +108,12 @@ def entity_triples(ent: Entity, ont: Ontology, article: Article, labels: dict[UR
             yield s, SKOS.altLabel, Literal(alias)
     yield s, KG.matchKey, Literal(match_key(ent.key))
     yield s, KG.mentionedIn, article_iri(article)
+    if ent.mentions:
+        m = ID[f"mentions/{hashlib.sha1((article.sha + '|' + str(s)).encode('utf-8')).hexdigest()[:20]}"]
+        yield m, RDF.type, KG.Mentions
+        yield m, KG.entity, s
+        yield m, PROV.wasDerivedFrom, article_iri(article)
+        yield m, KG.offsets, Literal(" ".join(f"{a}-{b}" for a, b in sorted(set(ent.mentions))))
     if ent.cls == "MonetaryAmount":
         yield from ((s, p, o) for p, o in _money(ent.label))
 

@@ -8,7 +8,7 @@ from pyshacl import validate
 from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from kg.ontology import KG
+from kg.ontology import KG, PROV, SCHEMA
 
 pytestmark = pytest.mark.model
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +63,7 @@ def test_every_fact_has_an_assertion_with_provenance(seed_graph):
              FILTER(STRSTARTS(STR(?p), STR(kg:)))
              FILTER NOT EXISTS { ?a rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kg:sentence ?sent ; kg:confidence ?c }
              FILTER(?p NOT IN (kg:mentionedIn, kg:matchKey, kg:contentHash, kg:fileName, kg:value, kg:currency, kg:sentence, kg:startChar,
-                               kg:endChar, kg:pattern, kg:confidence, kg:status, kg:quantity, kg:amount, kg:date)) }"""
+                               kg:endChar, kg:pattern, kg:confidence, kg:status, kg:quantity, kg:amount, kg:date, kg:entity, kg:offsets)) }"""
     assert list(seed_graph.query(q, initNs={"kg": KG})) == []
 
 
@@ -203,3 +203,15 @@ def test_one_descriptive_mention_makes_the_whole_entity_a_company(seed_graph):
     bitmain = URIRef("https://w3id.org/kg-news/id/organization/bitmain")
     assert (bitmain, RDF.type, KG.Company) in seed_graph
     assert not list(seed_graph.subjects(KG.memberOf, bitmain))
+
+
+def test_the_store_keeps_the_article_text_and_where_each_entity_is_named(seed_graph):
+    # the web app's article page draws its highlights from these: the offsets must point at the names
+    q = """SELECT ?label ?offsets ?body WHERE { ?m a kg:Mentions ; kg:entity ?e ; kg:offsets ?offsets ; prov:wasDerivedFrom ?a .
+             ?a schema:articleBody ?body . ?e rdfs:label ?label }"""
+    rows = list(seed_graph.query(q, initNs={"kg": KG, "prov": PROV, "schema": SCHEMA}))
+    seen = {}
+    for label, offsets, body in rows:
+        seen[str(label)] = [str(body)[int(a):int(b)] for a, b in (span.split("-") for span in str(offsets).split())]
+    assert "Irene Gao" in seen["Irene Gao"] and "Gao" in seen["Irene Gao"]
+    assert seen["Bitmain"].count("Bitmain") >= 5

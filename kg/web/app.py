@@ -1,0 +1,209 @@
+"""`kg serve`: a local, read-only web app over the store (Starlette + Jinja2, served by uvicorn).
+
+Pages: overview (/), search (/search and the type-ahead /api/search), entity (/entity/<path>),
+article (/article/<id>), SPARQL editor (/query) and the SPARQL 1.1 protocol endpoint (/sparql,
+GET and POST, read-only). Every page is answered from SPARQL on the store, so it works the same
+over a SPARQL server (`--store URL`). Templates auto-escape; page data reaches scripts as JSON in
+a non-executable <script type="application/json">; the Content-Security-Policy lets the browser
+load nothing from anywhere but this server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import urllib.parse
+from importlib import resources
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.concurrency import run_in_threadpool
+
+from ..ontology import ONTOLOGY_DIR
+from .data import Pages
+from .engine import QueryEngine, QueryFailed, QueryRefused, QueryTimeout, negotiate
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+_STATIC = {
+    "app.css": ("text/css", lambda: resources.files("kg.web").joinpath("static", "app.css").read_bytes()),
+    "app.js": ("text/javascript", lambda: resources.files("kg.web").joinpath("static", "app.js").read_bytes()),
+    "vis-network.min.js": ("text/javascript", lambda: resources.files("pyvis").joinpath("lib", "vis-9.1.2", "vis-network.min.js").read_bytes()),
+    "vis-network.css": ("text/css", lambda: resources.files("pyvis").joinpath("lib", "vis-9.1.2", "vis-network.css").read_bytes()),
+}
+
+
+def example_queries() -> list[dict]:
+    """The example queries shipped in ontology/queries/, with their first comment line as title."""
+    out = []
+    for p in sorted(Path(ONTOLOGY_DIR, "queries").glob("*.rq")):
+        text = p.read_text(encoding="utf-8")
+        first = text.splitlines()[0] if text else ""
+        out.append({"name": p.stem, "title": first.lstrip("# ").strip() or p.stem, "text": text})
+    return out
+
+
+def create_app(store, location: str | None = None, url: str | None = None, timeout: float = 10.0, query_workers: int = 2) -> Starlette:
+    """The web app over an open store (a KGStore or RemoteKGStore); user SPARQL runs in `QueryEngine`."""
+    pages = Pages(store)
+    engine = QueryEngine(location=location, url=url, timeout=timeout, workers=query_workers)
+    env = Environment(loader=PackageLoader("kg.web", "templates"), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    static_cache: dict[str, bytes] = {}
+    examples = example_queries()
+    from ..store import PREFIXES
+
+    prefixes = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+    def page(name: str, status: int = 200, **ctx) -> HTMLResponse:
+        html = env.get_template(name).render(**ctx)
+        return HTMLResponse(html, status_code=status)
+
+    async def overview(request: Request):
+        cls = request.query_params.get("class") or None
+        if cls and cls not in pages.ont.classes:
+            cls = None
+        data = await run_in_threadpool(pages.overview)
+        top = await run_in_threadpool(pages.top_entities, cls, 60)
+        return page("overview.html", data=data, top=top, cls=cls, title="Overview")
+
+    async def search_page(request: Request):
+        q = request.query_params.get("q", "")
+        hits = await run_in_threadpool(pages.search, q, 50) if q else []
+        return page("search.html", q=q, hits=hits, title=f"Search: {q}" if q else "Search")
+
+    async def search_api(request: Request):
+        q = request.query_params.get("q", "")[:200]
+        return JSONResponse(await run_in_threadpool(pages.search, q, 10))
+
+    async def entity(request: Request):
+        path = request.path_params["path"]
+        data = await run_in_threadpool(pages.entity, path)
+        if data is None:
+            raise HTTPException(404, f"No entity at /entity/{path}")
+        return page("entity.html", e=data, title=data["label"])
+
+    async def neighbours(request: Request):
+        data = await run_in_threadpool(pages.neighbours, request.path_params["path"])
+        if data is None:
+            raise HTTPException(404, "no such entity")
+        return JSONResponse(data)
+
+    async def article(request: Request):
+        ident = request.path_params["ident"]
+        data = await run_in_threadpool(pages.article, ident)
+        if data is None:
+            raise HTTPException(404, f"No article at /article/{ident}")
+        return page("article.html", a=data, title=data["headline"])
+
+    async def query_page(request: Request):
+        q = request.query_params.get("query") or (examples[0]["text"] if examples else "")
+        return page("query.html", query=q, examples=examples, prefixes=prefixes, timeout=timeout, title="SPARQL")
+
+    async def sparql(request: Request):
+        """SPARQL 1.1 protocol: query via GET ?query=, POST form (query=) or POST application/sparql-query."""
+        fmt = request.query_params.get("format")
+        query = request.query_params.get("query")
+        if request.method == "POST":
+            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            body = (await request.body()).decode("utf-8", "replace")
+            if ctype == "application/sparql-update":
+                return _plain(400, "this endpoint is read-only: SPARQL UPDATE is refused")
+            if ctype == "application/sparql-query":
+                query = body
+            elif ctype == "application/x-www-form-urlencoded":
+                form = urllib.parse.parse_qs(body, keep_blank_values=True)
+                if "update" in form:
+                    return _plain(400, "this endpoint is read-only: SPARQL UPDATE is refused")
+                query = (form.get("query") or [query])[0]
+                fmt = (form.get("format") or [fmt])[0]
+            else:
+                return _plain(415, "send the query as application/sparql-query or as a form field 'query'")
+        elif "update" in request.query_params:
+            return _plain(400, "this endpoint is read-only: SPARQL UPDATE is refused")
+        if query is None:
+            return _plain(400, "no query: pass it as ?query=… (see /query for an editor)")
+        results_type, graph_type = negotiate(request.headers.get("accept"), fmt)
+        try:
+            answer = await run_in_threadpool(engine.run, query, results_type, graph_type)
+        except QueryRefused as e:
+            return _plain(400, str(e))
+        except QueryFailed as e:
+            return _plain(400, f"query failed: {e}")
+        except QueryTimeout as e:
+            return _plain(503, str(e))
+        headers = {}
+        if fmt and request.query_params.get("download"):
+            ext = {"text/csv": "csv", "application/sparql-results+json": "json", "text/tab-separated-values": "tsv"}.get(answer.media_type, "txt")
+            headers["Content-Disposition"] = f'attachment; filename="kg-results.{ext}"'
+        return Response(answer.body, media_type=answer.media_type, headers=headers)
+
+    async def static(request: Request):
+        name = request.path_params["name"]
+        if name not in _STATIC:
+            raise HTTPException(404, "no such file")
+        media, read = _STATIC[name]
+        if name not in static_cache:
+            static_cache[name] = read()
+        return Response(static_cache[name], media_type=media, headers={"Cache-Control": "max-age=3600"})
+
+    async def not_found(request: Request, exc: HTTPException):
+        if request.url.path.startswith(("/api/", "/sparql")):
+            return _plain(exc.status_code, exc.detail)
+        return page("error.html", status=exc.status_code, code=exc.status_code, message=exc.detail, title="Not found" if exc.status_code == 404 else "Error")
+
+    async def server_error(request: Request, exc: Exception):
+        message = "The server failed on this page: " + " ".join(str(exc).split())[:200]
+        if request.url.path.startswith(("/api/", "/sparql")):
+            return _plain(500, message)
+        return page("error.html", status=500, code=500, message=message, title="Error")
+
+    routes = [
+        Route("/", overview),
+        Route("/search", search_page),
+        Route("/api/search", search_api),
+        Route("/api/neighbours/{path:path}", neighbours),
+        Route("/entity/{path:path}", entity),
+        Route("/article/{ident}", article),
+        Route("/query", query_page),
+        Route("/sparql", sparql, methods=["GET", "POST"]),
+        Route("/static/{name}", static),
+    ]
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        engine.close()
+
+    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found, 404: not_found, 500: server_error}, lifespan=lifespan)
+    app.add_middleware(_SecurityHeaders)
+    app.state.pages = pages
+    app.state.engine = engine
+    return app
+
+
+def _plain(status: int, message: str) -> Response:
+    return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8")
+
+
+class _SecurityHeaders:
+    """Content-Security-Policy and friends on every response: the pages load nothing from elsewhere."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+                            (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY")]
+                message["headers"] = headers
+            await send(message)
+
+        return await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,358 @@
+"""What each page of `kg serve` shows, read from the store with SPARQL (local or a SPARQL server).
+
+Entity and article IRIs reach the queries only after `entity_iri` / `article_iri` have checked
+them against the shapes kg writes, so no request text is ever pasted into a query unchecked.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from ..ontology import ID, Ontology, load_ontology
+
+_PATH = re.compile(r"^[a-z]+/[A-Za-z0-9][A-Za-z0-9._~-]{0,200}$")
+_ARTICLE = re.compile(r"^[0-9a-f]{16}$")
+_ID = str(ID)
+
+
+def entity_iri(path: str) -> str | None:
+    """`organization/bitmain` → the entity's IRI, or None when the path is not one kg writes."""
+    return _ID + path if _PATH.match(path) and not path.startswith(("assertion/", "article/", "mentions/")) else None
+
+
+def article_iri(ident: str) -> str | None:
+    return f"{_ID}article/{ident}" if _ARTICLE.match(ident) else None
+
+
+def entity_path(iri: str) -> str | None:
+    """The page path of an entity IRI (None for articles, assertions and IRIs from elsewhere)."""
+    if not iri.startswith(_ID):
+        return None
+    rest = iri[len(_ID):]
+    return rest if _PATH.match(rest) and not rest.startswith(("assertion/", "article/", "mentions/")) else None
+
+
+def article_id(iri: str) -> str | None:
+    rest = iri[len(_ID) + len("article/"):] if iri.startswith(_ID + "article/") else ""
+    return rest if _ARTICLE.match(rest) else None
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form for search: 'Orbán' and 'orban' meet."""
+    t = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in t if not unicodedata.combining(ch)).casefold()
+
+
+def _local(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+@dataclass
+class SearchEntry:
+    path: str
+    label: str
+    cls: str
+    forms: list[tuple[str, str]] = field(default_factory=list)  # (folded form, as written)
+    weight: int = 0
+
+
+class Pages:
+    """The page data, from SPARQL; cached where the graph cannot change under a read-only server."""
+
+    def __init__(self, store, ont: Ontology | None = None):
+        self.store = store
+        self.ont = ont or load_ontology()
+        self._lock = threading.Lock()  # a remote store's HTTP client is not shared between threads
+        self._index: list[SearchEntry] | None = None
+        self._overview: dict | None = None
+        self.remote = not hasattr(store, "ox")
+
+    # ------------------------------------------------------------------ basics
+    def select(self, query: str) -> list[dict[str, str]]:
+        if self.remote:
+            with self._lock:
+                result = self.store.sparql(query)
+        else:
+            result = self.store.sparql(query)
+        _, variables, rows = result
+        return [dict(zip(variables, r)) for r in rows]
+
+    def best_class(self, types) -> str:
+        """The most specific ontology class among an entity's rdf:types."""
+        best = None
+        for t in types:
+            c = _local(t)
+            if c in self.ont.classes and (best is None or len(self.ont.ancestors(c)) > len(self.ont.ancestors(best))):
+                best = c
+        return best or "Entity"
+
+    def class_info(self, cls: str) -> dict:
+        colour, shape = self.ont.style(cls) if cls in self.ont.classes else ("#999999", "dot")
+        label = self.ont.classes[cls].label if cls in self.ont.classes else cls
+        return {"name": cls, "label": label, "colour": colour, "shape": shape}
+
+    def relation_label(self, iri: str) -> str:
+        r = _local(iri)
+        return self.ont.relations[r].label if r in self.ont.relations else r
+
+    # ------------------------------------------------------------------ search
+    def _build_index(self) -> list[SearchEntry]:
+        rows = self.select("""
+            SELECT ?e ?label ?type ?alt WHERE {
+              ?e kg:mentionedIn ?any ; rdfs:label ?label ; a ?type .
+              OPTIONAL { ?e skos:altLabel ?alt }
+            }""")
+        entries: dict[str, SearchEntry] = {}
+        types: dict[str, set[str]] = defaultdict(set)
+        for r in rows:
+            path = entity_path(r["e"])
+            if path is None:
+                continue
+            e = entries.get(path)
+            if e is None:
+                e = entries[path] = SearchEntry(path, r["label"], "", [(fold(r["label"]), r["label"])])
+            types[path].add(r["type"])
+            if r.get("alt") and all(w != r["alt"] for _, w in e.forms):
+                e.forms.append((fold(r["alt"]), r["alt"]))
+        for r in self.select("SELECT ?e (COUNT(DISTINCT ?a) AS ?n) WHERE { ?e kg:mentionedIn ?a } GROUP BY ?e"):
+            path = entity_path(r["e"])
+            if path in entries:
+                entries[path].weight = int(r["n"])
+        for path, e in entries.items():
+            e.cls = self.best_class(types[path])
+        return sorted(entries.values(), key=lambda e: (-e.weight, e.label))
+
+    def search(self, q: str, limit: int = 10) -> list[dict]:
+        with self._lock:
+            if self._index is None:
+                self._index = self._build_index()
+        needle = fold(q.strip())
+        if not needle:
+            return []
+        starts, inside = [], []
+        for e in self._index:
+            hit = None
+            for folded, written in e.forms:
+                if folded.startswith(needle) or f" {needle}" in folded:
+                    hit = ("start", written)
+                    break
+                if hit is None and needle in folded:
+                    hit = ("inside", written)
+            if hit:
+                (starts if hit[0] == "start" else inside).append((e, hit[1]))
+            if len(starts) >= limit:
+                break
+        out = []
+        for e, written in (starts + inside)[:limit]:
+            out.append({"label": e.label, "path": e.path, "cls": e.cls, "classLabel": self.class_info(e.cls)["label"],
+                        "colour": self.class_info(e.cls)["colour"], "matched": written if written != e.label else None,
+                        "articles": e.weight})
+        return out
+
+    # ------------------------------------------------------------------ entity
+    def entity(self, path: str) -> dict | None:
+        iri = entity_iri(path)
+        if iri is None:
+            return None
+        rows = self.select(f"SELECT ?label ?type ?alt WHERE {{ <{iri}> rdfs:label ?label ; a ?type . OPTIONAL {{ <{iri}> skos:altLabel ?alt }} }}")
+        if not rows:
+            return None
+        cls = self.best_class({r["type"] for r in rows})
+        aliases = sorted({r["alt"] for r in rows if r.get("alt")} - {rows[0]["label"]})
+        facts = self._facts(iri)
+        articles = self.select(f"""
+            SELECT ?a ?file ?headline WHERE {{ <{iri}> kg:mentionedIn ?a . ?a kg:fileName ?file . OPTIONAL {{ ?a schema:headline ?headline }} }}
+            ORDER BY ?file LIMIT 200""")
+        extra = self.select(f"SELECT ?value ?currency WHERE {{ OPTIONAL {{ <{iri}> kg:value ?value }} OPTIONAL {{ <{iri}> kg:currency ?currency }} }}")
+        return {
+            "iri": iri, "path": path, "label": rows[0]["label"], "cls": self.class_info(cls), "aliases": aliases,
+            "groups": facts, "articles": [{"id": article_id(a["a"]), "file": a["file"], "headline": a.get("headline") or a["file"]} for a in articles],
+            "value": (extra[0].get("value") if extra else None), "currency": (extra[0].get("currency") if extra else None),
+        }
+
+    def _facts(self, iri: str) -> list[dict]:
+        """Facts in and out, grouped by relation and other end, each with its source sentences."""
+        rows = self.select(f"""
+            SELECT ?dir ?p ?other ?olabel ?otype ?conf ?status ?sentence ?a ?file ?date ?amount ?quantity WHERE {{
+              {{ ?x rdf:subject <{iri}> ; rdf:predicate ?p ; rdf:object ?other . BIND("out" AS ?dir) }}
+              UNION
+              {{ ?x rdf:object <{iri}> ; rdf:predicate ?p ; rdf:subject ?other . BIND("in" AS ?dir) }}
+              ?x a kg:Assertion ; kg:confidence ?conf ; kg:status ?status ; kg:sentence ?sentence ; prov:wasDerivedFrom ?a .
+              ?a kg:fileName ?file .
+              OPTIONAL {{ ?other rdfs:label ?olabel }}
+              OPTIONAL {{ ?other a ?otype }}
+              OPTIONAL {{ ?x kg:date ?date }} OPTIONAL {{ ?x kg:amount ?amount }} OPTIONAL {{ ?x kg:quantity ?quantity }}
+            }}""")
+        groups: dict[tuple[str, str], dict] = {}
+        types: dict[str, set[str]] = defaultdict(set)
+        for r in rows:
+            if r.get("otype"):
+                types[r["other"]].add(r["otype"])
+        for r in rows:
+            key = (r["dir"], r["p"])
+            g = groups.setdefault(key, {"dir": r["dir"], "relation": self.relation_label(r["p"]), "items": {}})
+            other_path = entity_path(r["other"]) if r.get("olabel") else None
+            item = g["items"].setdefault(r["other"], {
+                "label": r.get("olabel") or r["other"], "path": other_path,
+                "cls": self.class_info(self.best_class(types.get(r["other"], ()))) if other_path else None,
+                "confidence": 0.0, "statuses": set(), "sources": {},
+            })
+            conf = float(r["conf"])
+            item["confidence"] = max(item["confidence"], conf)
+            item["statuses"].add(r["status"])
+            quals = {k: r[k] for k in ("date", "amount", "quantity") if r.get(k)}
+            src = item["sources"].setdefault((r["a"], r["sentence"]), {"sentence": r["sentence"], "article": article_id(r["a"]), "file": r["file"],
+                                                                        "confidence": conf, "status": r["status"], "qualifiers": {}})
+            src["qualifiers"].update(quals)
+        out = []
+        for (direction, _), g in sorted(groups.items(), key=lambda kv: (kv[0][0] != "out", kv[1]["relation"])):
+            items = []
+            for item in g["items"].values():
+                item["status"] = "asserted" if item["statuses"] - {"uncertain"} else "uncertain"
+                item["sources"] = sorted(item["sources"].values(), key=lambda s: -s["confidence"])
+                items.append(item)
+            g["items"] = sorted(items, key=lambda i: (-i["confidence"], i["label"]))
+            out.append(g)
+        return out
+
+    def neighbours(self, path: str) -> dict | None:
+        """The entity and every entity one fact away, for the neighbourhood graph (uncertain facts left out)."""
+        iri = entity_iri(path)
+        if iri is None:
+            return None
+        rows = self.select(f"""
+            SELECT DISTINCT ?s ?p ?o ?sl ?ol ?st ?ot WHERE {{
+              {{ ?x rdf:subject <{iri}> ; rdf:object ?o . BIND(<{iri}> AS ?s) }}
+              UNION
+              {{ ?x rdf:object <{iri}> ; rdf:subject ?s . BIND(<{iri}> AS ?o) }}
+              ?x a kg:Assertion ; rdf:predicate ?p ; kg:status ?status .
+              FILTER(?status != "uncertain" && isIRI(?o))
+              ?s rdfs:label ?sl ; a ?st . ?o rdfs:label ?ol ; a ?ot .
+            }}""")
+        me = self.select(f"SELECT ?label ?type WHERE {{ <{iri}> rdfs:label ?label ; a ?type }}")
+        if not me:
+            return None
+        types: dict[str, set[str]] = defaultdict(set)
+        labels = {iri: me[0]["label"]}
+        types[iri] |= {r["type"] for r in me}
+        edges = set()
+        for r in rows:
+            types[r["s"]].add(r["st"])
+            types[r["o"]].add(r["ot"])
+            labels[r["s"]], labels[r["o"]] = r["sl"], r["ol"]
+            edges.add((r["s"], r["p"], r["o"]))
+        nodes = []
+        for node, label in labels.items():
+            p = entity_path(node)
+            if p is None:
+                continue
+            info = self.class_info(self.best_class(types[node]))
+            nodes.append({"id": p, "label": label[:60], "cls": info["name"], "classLabel": info["label"], "color": info["colour"], "shape": info["shape"]})
+        ids = {n["id"] for n in nodes}
+        out_edges = []
+        for s, p, o in sorted(edges):
+            ps, po = entity_path(s), entity_path(o)
+            if ps in ids and po in ids:
+                out_edges.append({"id": f"{ps}|{_local(p)}|{po}", "from": ps, "to": po, "label": self.relation_label(p)})
+        return {"center": path, "nodes": nodes, "edges": out_edges}
+
+    # ------------------------------------------------------------------ article
+    def article(self, ident: str) -> dict | None:
+        iri = article_iri(ident)
+        if iri is None:
+            return None
+        rows = self.select(f"SELECT ?file ?headline ?body WHERE {{ <{iri}> kg:fileName ?file . OPTIONAL {{ <{iri}> schema:headline ?headline }} OPTIONAL {{ <{iri}> schema:articleBody ?body }} }}")
+        if not rows:
+            return None
+        body = rows[0].get("body") or ""
+        mentions = self.select(f"""
+            SELECT ?e ?label ?type ?offsets WHERE {{
+              ?m a kg:Mentions ; prov:wasDerivedFrom <{iri}> ; kg:entity ?e ; kg:offsets ?offsets .
+              ?e rdfs:label ?label ; a ?type .
+            }}""")
+        types: dict[str, set[str]] = defaultdict(set)
+        spans: dict[tuple[int, int], str] = {}
+        labels = {}
+        for m in mentions:
+            types[m["e"]].add(m["type"])
+            labels[m["e"]] = m["label"]
+            for part in m["offsets"].split():
+                a, _, b = part.partition("-")
+                if a.isdigit() and b.isdigit() and int(a) < int(b) <= len(body):
+                    spans[(int(a), int(b))] = m["e"]
+        segments, pos = [], 0
+        for (a, b), e in sorted(spans.items()):
+            if a < pos:
+                continue  # overlapping mentions: the first wins
+            if a > pos:
+                segments.append({"text": body[pos:a]})
+            info = self.class_info(self.best_class(types[e]))
+            segments.append({"text": body[a:b], "path": entity_path(e), "cls": info["name"], "colour": info["colour"],
+                             "title": f"{labels[e]} ({info['label']})"})
+            pos = b
+        segments.append({"text": body[pos:]})
+        facts = self.select(f"""
+            SELECT ?s ?sl ?p ?o ?ol ?conf ?status ?sentence ?start WHERE {{
+              ?x a kg:Assertion ; prov:wasDerivedFrom <{iri}> ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
+                 kg:confidence ?conf ; kg:status ?status ; kg:sentence ?sentence ; kg:startChar ?start .
+              ?s rdfs:label ?sl . OPTIONAL {{ ?o rdfs:label ?ol }}
+            }} ORDER BY ?start DESC(?conf)""")
+        return {
+            "id": ident, "file": rows[0]["file"], "headline": rows[0].get("headline") or rows[0]["file"], "segments": segments,
+            "entities": len(labels),
+            "facts": [{"subject": f["sl"], "subject_path": entity_path(f["s"]), "relation": self.relation_label(f["p"]),
+                       "object": f.get("ol") or f["o"], "object_path": entity_path(f["o"]) if f.get("ol") else None,
+                       "confidence": float(f["conf"]), "status": f["status"], "sentence": f["sentence"]} for f in facts],
+        }
+
+    # ------------------------------------------------------------------ overview
+    def overview(self) -> dict:
+        with self._lock:
+            if self._overview is not None:
+                return self._overview
+        classes = Counter()
+        for r in self.select("SELECT ?type (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e kg:mentionedIn ?a ; a ?type } GROUP BY ?type"):
+            c = _local(r["type"])
+            if c in self.ont.classes:
+                classes[c] = int(r["n"])
+        relations = [(self.relation_label(r["p"]), int(r["n"])) for r in self.select(
+            "SELECT ?p (COUNT(*) AS ?n) WHERE { ?x a kg:Assertion ; rdf:predicate ?p ; kg:status ?s FILTER(?s != \"uncertain\") } GROUP BY ?p ORDER BY DESC(?n)")]
+        degree = self.select("""
+            SELECT ?e (COUNT(DISTINCT ?x) AS ?n) WHERE {
+              { ?x rdf:subject ?e } UNION { ?x rdf:object ?e }
+              ?x a kg:Assertion ; kg:status ?s FILTER(?s != "uncertain")
+            } GROUP BY ?e ORDER BY DESC(?n) LIMIT 2000""")
+        articles = self.select("SELECT (COUNT(?a) AS ?n) WHERE { ?a a kg:NewsArticle }")
+        recent = self.select("SELECT ?a ?file ?headline WHERE { ?a a kg:NewsArticle ; kg:fileName ?file . OPTIONAL { ?a schema:headline ?headline } } ORDER BY ?file LIMIT 500")
+        top = [(r["e"], int(r["n"])) for r in degree if entity_path(r["e"])]
+        data = {
+            "classes": [{"info": self.class_info(c), "count": n} for c, n in classes.most_common()],
+            "relations": relations,
+            "top": top,
+            "articles": int(articles[0]["n"]) if articles else 0,
+            "article_list": [{"id": article_id(r["a"]), "file": r["file"], "headline": r.get("headline") or r["file"]} for r in recent],
+        }
+        with self._lock:
+            self._overview = data
+        return data
+
+    def top_entities(self, cls: str | None = None, limit: int = 40) -> list[dict]:
+        """The most connected entities (optionally of one class and its subclasses)."""
+        data = self.overview()
+        with self._lock:
+            if self._index is None:
+                self._index = self._build_index()
+        by_path = {e.path: e for e in self._index}
+        out = []
+        for iri, n in data["top"]:
+            e = by_path.get(entity_path(iri))
+            if e is None or (cls and not self.ont.is_a(e.cls, cls)):
+                continue
+            out.append({"label": e.label, "path": e.path, "cls": self.class_info(e.cls), "facts": n})
+            if len(out) >= limit:
+                break
+        return out

@@ -1,0 +1,205 @@
+"""User SPARQL for `kg serve`: run in worker processes that are killed when a query runs too long.
+
+Oxigraph cannot interrupt a query, so a query past the timeout is stopped the only sure way: its
+worker process is killed and a fresh one takes its place. Workers open the store read-only (or
+load the RDF file once); against a SPARQL server the query is forwarded with an HTTP timeout.
+Results come back already serialized in the format the client asked for (SPARQL 1.1 protocol).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..query import is_update
+
+# media type → (kind, pyoxigraph format name); kind "results" for SELECT/ASK, "graph" for CONSTRUCT/DESCRIBE
+RESULT_TYPES = {
+    "application/sparql-results+json": "JSON",
+    "application/json": "JSON",
+    "application/sparql-results+xml": "XML",
+    "application/xml": "XML",
+    "text/csv": "CSV",
+    "text/tab-separated-values": "TSV",
+}
+GRAPH_TYPES = {
+    "text/turtle": "TURTLE",
+    "application/n-triples": "N_TRIPLES",
+    "application/rdf+xml": "RDF_XML",
+    "application/n-quads": "N_QUADS",
+}
+SHORT_NAMES = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv",
+               "tsv": "text/tab-separated-values", "turtle": "text/turtle", "ttl": "text/turtle", "nt": "application/n-triples",
+               "rdfxml": "application/rdf+xml"}
+
+
+class QueryRefused(Exception):
+    """The request is not a read query (an UPDATE, or no query at all): HTTP 400."""
+
+
+class QueryFailed(Exception):
+    """The query does not parse or the engine failed on it: HTTP 400, the message shown as is."""
+
+
+class QueryTimeout(Exception):
+    """The query ran past the timeout and was stopped: HTTP 503."""
+
+
+@dataclass
+class Answer:
+    body: bytes
+    media_type: str
+
+
+def negotiate(accept: str | None, fmt: str | None) -> tuple[str | None, str | None]:
+    """The media types the client wants for results and for graphs (None: the default)."""
+    if fmt:
+        media = SHORT_NAMES.get(fmt.lower(), fmt.lower())
+        return (media if media in RESULT_TYPES else None), (media if media in GRAPH_TYPES else None)
+    results = graph = None
+    for part in (accept or "").split(","):
+        media = part.split(";")[0].strip().lower()
+        if results is None and media in RESULT_TYPES:
+            results = media
+        if graph is None and media in GRAPH_TYPES:
+            graph = media
+    return results, graph
+
+
+def _run_local(store, query: str, results_type: str | None, graph_type: str | None) -> tuple[str, bytes, str]:
+    import pyoxigraph as ox
+
+    from ..store import PREFIXES
+
+    try:
+        result = store.query(query, prefixes=PREFIXES)
+        if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
+            media = results_type or "application/sparql-results+json"
+            return "ok", result.serialize(format=getattr(ox.QueryResultsFormat, RESULT_TYPES[media])), media
+        media = graph_type or "text/turtle"
+        return "ok", result.serialize(format=getattr(ox.RdfFormat, GRAPH_TYPES[media])), media
+    except SyntaxError as e:
+        return "error", " ".join(str(e).split())[:500].encode(), ""
+    except (OSError, ValueError, RuntimeError) as e:
+        return "error", " ".join(str(e).split())[:500].encode(), ""
+
+
+def _open_local(location: str):
+    import pyoxigraph as ox
+
+    path = Path(location)
+    if (path / "store").is_dir():
+        return ox.Store.read_only(str(path / "store"))
+    store = ox.Store()
+    file = path / "graph.ttl" if path.is_dir() else path
+    store.bulk_load(path=str(file), format=ox.RdfFormat.from_extension(file.suffix.lstrip(".")) or ox.RdfFormat.TURTLE)
+    return store
+
+
+def _worker_main(location: str, conn) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops its workers itself
+    store = _open_local(location)
+    conn.send(("ready", b"", ""))
+    while True:
+        try:
+            query, results_type, graph_type = conn.recv()
+        except EOFError:
+            return
+        conn.send(_run_local(store, query, results_type, graph_type))
+
+
+class _Worker:
+    def __init__(self, ctx, location: str):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(location, child), daemon=True)
+        self.proc.start()
+        child.close()
+        self.ready = False
+
+    def wait_ready(self, timeout: float) -> bool:
+        if not self.ready and self.conn.poll(timeout):
+            self.ready = self.conn.recv()[0] == "ready"
+        return self.ready
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+
+class QueryEngine:
+    """A small pool of query workers over a local graph, or a forwarder to a SPARQL server."""
+
+    def __init__(self, location: str | None = None, url: str | None = None, timeout: float = 10.0, workers: int = 2):
+        self.timeout = timeout
+        self.location = location
+        self.url = url
+        self._ctx = mp.get_context("spawn")
+        self._free: queue.Queue[_Worker] = queue.Queue()
+        self._size = 0 if url else workers
+        self._lock = threading.Lock()
+        for _ in range(self._size):
+            self._free.put(_Worker(self._ctx, location))
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._free.get_nowait().kill()
+            except queue.Empty:
+                return
+
+    def run(self, query: str, results_type: str | None = None, graph_type: str | None = None) -> Answer:
+        if not query or not query.strip():
+            raise QueryRefused("no query given")
+        if is_update(query):
+            raise QueryRefused("this endpoint is read-only: SPARQL UPDATE is refused")
+        if self.url:
+            return self._forward(query, results_type, graph_type)
+        try:
+            worker = self._free.get(timeout=self.timeout)
+        except queue.Empty:
+            raise QueryTimeout(f"the server is busy: no query slot came free within {self.timeout:g} s") from None
+        try:
+            if not worker.wait_ready(max(self.timeout, 30.0)):
+                raise QueryFailed("the query worker did not start")
+            worker.conn.send((query, results_type, graph_type))
+            if not worker.conn.poll(self.timeout):
+                worker.kill()
+                worker = _Worker(self._ctx, self.location)
+                raise QueryTimeout(f"the query ran longer than {self.timeout:g} s and was stopped")
+            status, body, media = worker.conn.recv()
+        except (EOFError, BrokenPipeError, ConnectionResetError):
+            worker.kill()
+            worker = _Worker(self._ctx, self.location)
+            raise QueryFailed("the query worker failed on this query") from None
+        finally:
+            self._free.put(worker)
+        if status != "ok":
+            raise QueryFailed(body.decode("utf-8", "replace"))
+        return Answer(body, media)
+
+    def _forward(self, query: str, results_type: str | None, graph_type: str | None) -> Answer:
+        from ..store import PREFIXES
+
+        prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+        accept = ", ".join(t for t in (results_type or "application/sparql-results+json", graph_type or "text/turtle"))
+        endpoint = self.url.rstrip("/") + "/query"
+        req = urllib.request.Request(endpoint, data=urllib.parse.urlencode({"query": prologue + query}).encode(),
+                                     headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - the user's own server
+                return Answer(resp.read(), resp.headers.get_content_type())
+        except urllib.error.HTTPError as e:
+            raise QueryFailed(" ".join(e.read().decode("utf-8", "replace").split())[:500]) from None
+        except TimeoutError:
+            raise QueryTimeout(f"the query ran longer than {self.timeout:g} s and was stopped") from None
+        except (urllib.error.URLError, OSError) as e:
+            raise QueryFailed(f"the SPARQL server did not answer: {e}") from None
