@@ -41,10 +41,16 @@ def article_id(iri: str) -> str | None:
     return rest if _ARTICLE.match(rest) else None
 
 
+_APART = re.compile(r"[-‐‑–—_/]+")
+_DROP = re.compile(r"[^\w\s]+")
+
+
 def fold(text: str) -> str:
-    """Case- and accent-insensitive form for search: 'Orbán' and 'orban' meet."""
+    """The form search compares: case, accents and punctuation folded ('Orbán' and 'orban',
+    "O'Brien" and 'obrien' meet; 'Glawischnig-Piesczek' is two words)."""
     t = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in t if not unicodedata.combining(ch)).casefold()
+    t = "".join(ch for ch in t if not unicodedata.combining(ch)).casefold()
+    return " ".join(_DROP.sub("", _APART.sub(" ", t)).split())
 
 
 def _local(iri: str) -> str:

@@ -80,7 +80,9 @@
       var me = nodes.get(entity.path);
       if (me) nodes.update({ id: entity.path, borderWidth: 3, font: { size: 16, bold: true } });
     });
-    net.on("stabilizationIterationsDone", function () { net.fit(); window.kgGraph.stable = true; });
+    var settled = function () { if (!window.kgGraph.stable) net.fit(); window.kgGraph.stable = true; };
+    net.on("stabilizationIterationsDone", settled);
+    net.on("stabilized", settled);
     net.on("click", function (p) { if (p.nodes.length) expand(p.nodes[0]); });
     net.on("doubleClick", function (p) { if (p.nodes.length) window.location.href = "/entity/" + p.nodes[0]; });
     var two = document.getElementById("two-hops");
