@@ -14,7 +14,7 @@ from .ontology import load_ontology
 from .query import run_query
 from .store import KGStore
 
-LAYOUT_THRESHOLD = 300  # above this many nodes: networkx lays out up front and physics is off
+FIRST_VIEW = 150  # above this many entities the page opens on the best-connected ones; the rest come on demand
 
 _QUERY_NODES = """
 SELECT ?s ?label ?type (GROUP_CONCAT(DISTINCT ?alt; separator="\\t") AS ?alts) WHERE {
@@ -85,17 +85,32 @@ def focus(g: nx.MultiDiGraph, name: str, radius: int = 1) -> nx.MultiDiGraph:
     return nx.ego_graph(g, hits[0], radius=radius, undirected=True)
 
 
+class _Ids(list):
+    """pyvis keeps node ids in a list and tests membership on every add_node and add_edge, which is
+    quadratic in the graph's size; this list answers `in` from a set, so building stays linear."""
+
+    def __init__(self):
+        super().__init__()
+        self._set = set()
+
+    def append(self, item):
+        self._set.add(item)
+        super().append(item)
+
+    def __contains__(self, item):
+        return item in self._set
+
+
 def _vis_data(g: nx.MultiDiGraph):
+    """pyvis nodes and edges for the page (no layout here: the browser lays out what it shows)."""
     from pyvis.network import Network
 
     ont = load_ontology()
     net = Network(directed=True, cdn_resources="in_line")
-    big = g.number_of_nodes() > LAYOUT_THRESHOLD
-    pos = nx.spring_layout(nx.Graph(g), seed=7, iterations=30, scale=max(300, 12 * g.number_of_nodes() ** 0.5)) if big and g.number_of_nodes() else {}
+    net.node_ids = _Ids()
     degree = dict(g.degree())
     for node, d in g.nodes(data=True):
         colour, shape = ont.style(d["cls"])
-        extra = {"x": float(pos[node][0]), "y": float(pos[node][1])} if node in pos else {}
         # Titles are plain text: vis-network shows strings as text, never as HTML.
         title = "\n".join(
             [f"{d['label']} ({ont.classes[d['cls']].label})"]
@@ -104,12 +119,30 @@ def _vis_data(g: nx.MultiDiGraph):
             + [f"“{s[:160]}”" for s in sorted(set(d["sentences"]))[:3]]
         )
         net.add_node(node, label=d["label"][:60], title=title, color=colour, shape=shape, size=10 + 4 * min(degree[node], 10),
-                     cls=d["cls"], classLabel=ont.classes[d["cls"]].label, aliases=d["aliases"], **extra)
+                     cls=d["cls"], classLabel=ont.classes[d["cls"]].label, aliases=d["aliases"], degree=degree[node])
     for s, o, d in g.edges(data=True):
         net.add_edge(s, o, label=d["label"], title=f"{d['label']} (confidence {d['confidence']:.2f})\n{d['sentence'][:200]}",
                      arrows="to", relation=d["relation"], sentence=d["sentence"], article=d["article"],
                      confidence=d["confidence"], status=d["status"], dashes=d["status"] == "uncertain")
-    return net.nodes, net.edges, big
+    return net.nodes, net.edges
+
+
+def first_view(g: nx.MultiDiGraph, limit: int = FIRST_VIEW) -> list[str] | None:
+    """The entities the page opens on: all of a small graph; of a large one, the `limit` best
+    connected (entities without a fact stay hidden until searched for)."""
+    if g.number_of_nodes() <= limit:
+        return None
+    ranked = [n for _, n in sorted(((d, n) for n, d in g.degree() if d > 0), key=lambda kv: (-kv[0], kv[1]))]
+    chosen = ranked[:limit]
+    for _ in range(3):  # an entity whose every neighbour is left out would float alone: trade it for a linked one
+        inside = set(chosen)
+        linked = [n for n in chosen if any(m in inside for m in nx.all_neighbors(g, n))]
+        if len(linked) == len(chosen):
+            break
+        kept = set(linked)
+        more = [n for n in ranked if n not in inside and any(m in kept for m in nx.all_neighbors(g, n))]
+        chosen = linked + more[: limit - len(linked)]
+    return chosen
 
 
 def _safe_json(obj) -> str:
@@ -132,7 +165,9 @@ def render_html(store: KGStore, focus_name: str | None = None, max_nodes: int | 
     if max_nodes and g.number_of_nodes() > max_nodes:
         keep = sorted(g.degree(), key=lambda kv: (-kv[1], kv[0]))[:max_nodes]
         g = g.subgraph([n for n, _ in keep]).copy()
-    nodes, edges, big = _vis_data(g)
+    nodes, edges = _vis_data(g)
+    shown = first_view(g)
+    isolated = sum(1 for _, d in g.degree() if d == 0)
     present = sorted({d["cls"] for _, d in g.nodes(data=True)})
     legend = [{"cls": c, "label": ont.classes[c].label, "colour": ont.style(c)[0], "shape": ont.style(c)[1]} for c in present]
     relations = sorted({d["relation"]: d["label"] for _, _, d in g.edges(data=True)}.items())
@@ -145,7 +180,8 @@ def render_html(store: KGStore, focus_name: str | None = None, max_nodes: int | 
         "@@EDGES@@": _safe_json(edges),
         "@@LEGEND@@": _safe_json(legend),
         "@@RELATIONS@@": _safe_json(relations),
-        "@@PHYSICS@@": "false" if big else "true",
+        "@@FIRST@@": _safe_json(shown),
+        "@@ISOLATED@@": str(isolated),
     }.items():
         page = page.replace(key, value)
     return page
@@ -173,36 +209,51 @@ _TEMPLATE = """<!DOCTYPE html>
  <h2>Classes</h2><div id="legend"></div>
  <h2>Relations</h2><div id="relations"></div>
  <h2>Details</h2><div id="details">Click a node or an edge.</div>
- <button id="focus" disabled>Focus on selection</button> <button id="reset">Show all</button>
+ <button id="focus" disabled>Focus on selection</button> <button id="reset">Start over</button>
 </div>
 <div id="graph"></div>
 <script>@@VIS_JS@@</script>
 <script>
 (function(){
  "use strict";
- var NODES=@@NODES@@, EDGES=@@EDGES@@, LEGEND=@@LEGEND@@, RELATIONS=@@RELATIONS@@;
+ var NODES=@@NODES@@, EDGES=@@EDGES@@, LEGEND=@@LEGEND@@, RELATIONS=@@RELATIONS@@, FIRST=@@FIRST@@, ISOLATED=@@ISOLATED@@;
+ // A large graph opens on its best-connected entities (FIRST); a click or a search brings in the rest.
+ var adjacent={};
+ EDGES.forEach(function(e){ (adjacent[e.from]=adjacent[e.from]||[]).push(e.to); (adjacent[e.to]=adjacent[e.to]||[]).push(e.from); });
+ function firstView(){ if(!FIRST) return null; var s={}; FIRST.forEach(function(id){ s[id]=true; }); return s; }
+ var shown=firstView();
  EDGES.forEach(function(e,i){e.id="e"+i;});
  var nodes=new vis.DataSet(NODES), edges=new vis.DataSet(EDGES);
  var hiddenCls={}, hiddenRel={}, focusSet=null, selected=null;
- function nodeVisible(n){ return !hiddenCls[n.cls] && (!focusSet || focusSet[n.id]); }
- var nodeView=new vis.DataView(nodes,{filter:nodeVisible});
- var edgeView=new vis.DataView(edges,{filter:function(e){ return !hiddenRel[e.relation]; }});
+ function nodeVisible(n){ return !hiddenCls[n.cls] && (focusSet ? !!focusSet[n.id] : (!shown || !!shown[n.id])); }
+ var nodeView=new vis.DataView(nodes,{filter:nodeVisible}), onScreen={};
+ function seen(){ onScreen={}; nodeView.getIds().forEach(function(id){ onScreen[id]=true; }); }
+ seen();
+ // only edges between drawn nodes reach the network: a large graph's other edges cost nothing
+ var edgeView=new vis.DataView(edges,{filter:function(e){ return !hiddenRel[e.relation] && onScreen[e.from] && onScreen[e.to]; }});
  var net=new vis.Network(document.getElementById("graph"),{},{
-   physics:{enabled:@@PHYSICS@@,stabilization:{iterations:200},barnesHut:{gravitationalConstant:-2500,centralGravity:0.6,springLength:120,avoidOverlap:0.3}},
+   physics:{enabled:true,stabilization:{iterations:FIRST?80:200},barnesHut:{gravitationalConstant:-2500,centralGravity:FIRST?1.2:0.6,springLength:FIRST?90:120,avoidOverlap:0.3}},
    edges:{font:{size:11,align:"middle",strokeWidth:3},smooth:{type:"dynamic"},color:{color:"#999"}},
-   nodes:{font:{size:16,strokeWidth:3,strokeColor:"#ffffff"}}, interaction:{hover:true,tooltipDelay:150}
+   nodes:{font:{size:18,strokeWidth:3,strokeColor:"#ffffff"},scaling:{label:{drawThreshold:3}}}, interaction:{hover:true,tooltipDelay:150}
  });
  window.kgNetwork=net;
  // The first stable frame: after stabilisation, or the first drawing when the layout came precomputed.
  function stable(){ if(!window.kgStabilized){ window.kgStabilized=true; window.kgStableAt=performance.now(); } }
  net.once("stabilized",function(){ stable(); net.setOptions({physics:{enabled:false}}); net.fit(); });
  net.once("stabilizationIterationsDone",function(){ stable(); });
- net.once("afterDrawing",function(){ window.kgDrawn=true; if(!@@PHYSICS@@) stable(); });
+ net.once("afterDrawing",function(){ window.kgDrawn=true; if(!nodeView.length) stable(); });
  // data last, so no event fires before the handlers above are in place
  net.setData({nodes:nodeView,edges:edgeView});
  function text(el,s){ el.textContent=s; }
- function count(){ text(document.getElementById("count"), nodeView.length+" entities, "+edgeView.length+" facts shown"); }
- function refresh(){ nodeView.refresh(); edgeView.refresh(); count(); }
+ function count(){
+   var msg=nodeView.length+" entities, "+edgeView.length+" facts shown";
+   if(shown) msg=nodeView.length+" of "+NODES.length+" entities shown (the best connected; "+ISOLATED+" without a fact hidden). Click an entity to bring in its neighbours; search finds every entity.";
+   text(document.getElementById("count"), msg); window.kgShown=nodeView.length; }
+ function relayout(){ net.setOptions({physics:{enabled:true}}); net.once("stabilized",function(){ net.setOptions({physics:{enabled:false}}); }); }
+ function refresh(){ nodeView.refresh(); seen(); edgeView.refresh(); count(); }
+ function reveal(id){ if(!shown) return false; var added=!shown[id]; shown[id]=true;
+   (adjacent[id]||[]).forEach(function(nb){ if(!shown[nb]){ shown[nb]=true; added=true; } });
+   if(added){ refresh(); relayout(); } return added; }
  var leg=document.getElementById("legend");
  LEGEND.forEach(function(c){ var l=document.createElement("label"), cb=document.createElement("input"), sw=document.createElement("span");
    cb.type="checkbox"; cb.checked=true; cb.onchange=function(){ hiddenCls[c.cls]=!cb.checked; refresh(); };
@@ -214,19 +265,19 @@ _TEMPLATE = """<!DOCTYPE html>
  var details=document.getElementById("details"), focusBtn=document.getElementById("focus");
  net.on("click",function(p){
    if(p.nodes.length){ var n=nodes.get(p.nodes[0]); selected=n.id; focusBtn.disabled=false;
-     text(details, n.title); }
+     text(details, n.title); reveal(n.id); }
    else if(p.edges.length){ var e=edges.get(p.edges[0]);
      text(details, nodes.get(e.from).label+" — "+e.label+" → "+nodes.get(e.to).label+"\\nconfidence "+e.confidence.toFixed(2)+" ("+e.status+")\\narticle: "+e.article+"\\n“"+e.sentence+"”"); }
  });
  focusBtn.onclick=function(){ if(!selected)return; focusSet={}; focusSet[selected]=true;
    net.getConnectedNodes(selected).forEach(function(id){ focusSet[id]=true; }); refresh(); net.fit(); };
- document.getElementById("reset").onclick=function(){ focusSet=null; refresh(); net.fit(); };
+ document.getElementById("reset").onclick=function(){ focusSet=null; shown=firstView(); refresh(); relayout(); net.fit(); };
  var search=document.getElementById("search"), hits=document.getElementById("hits");
  search.oninput=function(){ var q=search.value.trim().toLowerCase(); hits.innerHTML="";
    if(!q) return;
    nodes.get({filter:function(n){ return n.label.toLowerCase().indexOf(q)>=0 || (n.aliases||[]).some(function(a){return a.toLowerCase().indexOf(q)>=0;}); }})
      .slice(0,10).forEach(function(n){ var a=document.createElement("div"); a.className="hit"; a.style.cursor="pointer"; text(a,n.label);
-       a.onclick=function(){ net.selectNodes([n.id]); net.focus(n.id,{scale:1.2}); selected=n.id; focusBtn.disabled=false; text(details,n.title); };
+       a.onclick=function(){ focusSet=null; reveal(n.id); refresh(); net.selectNodes([n.id]); net.focus(n.id,{scale:1.2}); selected=n.id; focusBtn.disabled=false; text(details,n.title); };
        hits.appendChild(a); });
  };
  count();

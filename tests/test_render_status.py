@@ -35,3 +35,20 @@ def test_uncertain_facts_are_hidden_unless_asked_and_then_dashed():
     both = {e["relation"]: e for e in _edges(render_html(store, uncertain=True))}
     assert set(both) == {"worksFor", "nationality"}
     assert both["nationality"]["dashes"] is True and both["worksFor"]["dashes"] is False
+
+
+def test_first_view_of_a_large_graph_is_its_best_connected_linked_entities():
+    import networkx as nx
+
+    from kg.render import first_view
+
+    g = nx.MultiDiGraph()
+    g.add_nodes_from(f"n{i}" for i in range(10))  # n8, n9 have no fact
+    for a, b in [("n0", "n1"), ("n0", "n2"), ("n0", "n3"), ("n1", "n2"), ("n4", "n5"), ("n6", "n7"), ("n5", "n6")]:
+        g.add_edge(a, b, key="worksFor")
+    assert first_view(g, limit=20) is None  # small graphs show everything
+    view = first_view(g, limit=4)
+    assert set(view) == {"n0", "n1", "n2", "n3"}
+    view = first_view(g, limit=5)
+    assert "n8" not in view and "n9" not in view and len(view) == 5
+    assert all(any(m in view for m in nx.all_neighbors(g, n)) for n in view)  # nobody floats alone
