@@ -134,14 +134,16 @@ def first_view(g: nx.MultiDiGraph, limit: int = FIRST_VIEW) -> list[str] | None:
         return None
     ranked = [n for _, n in sorted(((d, n) for n, d in g.degree() if d > 0), key=lambda kv: (-kv[0], kv[1]))]
     chosen = ranked[:limit]
-    for _ in range(3):  # an entity whose every neighbour is left out would float alone: trade it for a linked one
-        inside = set(chosen)
-        linked = [n for n in chosen if any(m in inside for m in nx.all_neighbors(g, n))]
-        if len(linked) == len(chosen):
-            break
+    inside = set(chosen)
+    linked = [n for n in chosen if any(m in inside for m in nx.all_neighbors(g, n))]
+    if linked and len(linked) < len(chosen):
+        # an entity whose every neighbour is left out would float alone: trade it for the best-connected
+        # entity linked to the view, and only when there are not enough of those keep it after all
         kept = set(linked)
         more = [n for n in ranked if n not in inside and any(m in kept for m in nx.all_neighbors(g, n))]
+        floaters = [n for n in chosen if n not in kept]
         chosen = linked + more[: limit - len(linked)]
+        chosen += floaters[: limit - len(chosen)]
     return chosen
 
 
