@@ -182,11 +182,12 @@ def main() -> None:
             finally:
                 s.close()
         m = d / "million.nt"
-        # about 13 triples per fact and 4 per entity: entities = triples / 17
-        triples = synthetic_graph(m, million // 17, facts_per_entity=1.0)
+        # about 10 triples per fact and 3 per entity: entities = triples / 13
+        triples = synthetic_graph(m, million // 13, facts_per_entity=1.0)
         out = d / "million"
         import pyoxigraph as ox
 
+        (out / "store").mkdir(parents=True)
         store = ox.Store(str(out / "store"))
         store.bulk_load(path=str(m), format=ox.RdfFormat.N_TRIPLES)
         store.flush()

@@ -113,3 +113,16 @@ def test_html_main_text_drops_scripts_and_navigation(tmp_path):
     text = read_article(f).text
     assert "Google opened a new office in Paris" in text
     assert "alert" not in text and "p{}" not in text
+
+
+def test_serve_without_a_graph_or_on_a_busy_port(runner, tmp_path, seed_out):
+    import socket
+
+    _one_line_error(_run(runner, ["serve", "--graph", str(tmp_path / "nothing")]))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = _run(runner, ["serve", "--graph", str(seed_out), "--port", str(port)])
+    _one_line_error(r)
+    assert "cannot listen" in r.output

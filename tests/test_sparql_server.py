@@ -66,3 +66,39 @@ def test_explicit_endpoints_and_unreachable_server(server, runner):
     assert r.exit_code == 0 and r.output.strip() == "no"
     r = runner.invoke(cli, ["query", "ASK { ?s ?p ?o }", "--store", "http://127.0.0.1:9"])
     assert r.exit_code != 0 and r.output.startswith("kg: error:") and "Traceback" not in r.output
+
+
+@pytest.mark.model
+def test_kg_serve_over_a_sparql_server(server, runner):
+    """The web app answers its pages and /sparql from the server, as from a local store."""
+    import re
+    import sys
+    import urllib.error
+    import urllib.parse
+
+    assert runner.invoke(cli, ["build", str(SEED), "--store", server]).exit_code == 0
+    proc = subprocess.Popen([sys.executable, "-c", "from kg.cli import cli; cli()", "serve", "--store", server, "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = re.search(r"(http://127\.0\.0\.1:\d+)/", proc.stdout.readline()).group(1)
+        hits = []
+        for _ in range(100):
+            try:
+                hits = json.loads(urllib.request.urlopen(base + "/api/search?q=irene", timeout=10).read())
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert hits and hits[0]["path"] == "person/irene-gao"
+        page = urllib.request.urlopen(base + "/entity/person/irene-gao", timeout=10).read().decode()
+        assert "works for" in page and "Bitmain" in page
+        q = urllib.parse.quote("SELECT ?o WHERE { ?p kg:worksFor ?o }")
+        body = json.loads(urllib.request.urlopen(base + "/sparql?query=" + q, timeout=10).read())
+        assert any(b["o"]["value"].endswith("organization/bitmain") for b in body["results"]["bindings"])
+        req = urllib.request.Request(base + "/sparql", data=b"query=" + urllib.parse.quote("INSERT DATA { <urn:a> <urn:b> <urn:c> }").encode(),
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=10)
+        assert e.value.code == 400
+    finally:
+        proc.terminate()
+        proc.wait(10)

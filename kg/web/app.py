@@ -54,9 +54,6 @@ def create_app(store, location: str | None = None, url: str | None = None, timeo
     env = Environment(loader=PackageLoader("kg.web", "templates"), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     static_cache: dict[str, bytes] = {}
     examples = example_queries()
-    from ..store import PREFIXES
-
-    prefixes = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
     def page(name: str, status: int = 200, **ctx) -> HTMLResponse:
         html = env.get_template(name).render(**ctx)
@@ -101,7 +98,7 @@ def create_app(store, location: str | None = None, url: str | None = None, timeo
 
     async def query_page(request: Request):
         q = request.query_params.get("query") or (examples[0]["text"] if examples else "")
-        return page("query.html", query=q, examples=examples, prefixes=prefixes, timeout=timeout, title="SPARQL")
+        return page("query.html", query=q, examples=examples, timeout=timeout, title="SPARQL")
 
     async def sparql(request: Request):
         """SPARQL 1.1 protocol: query via GET ?query=, POST form (query=) or POST application/sparql-query."""
