@@ -507,8 +507,11 @@ class Resolver:
         }
         stated = {(f.head, f.relation, f.tail) for f in facts.values()}
         for fact in self.learned_facts(doc, ents):
-            if (fact.head, fact.relation, fact.tail) not in stated:  # a pattern already states it
-                facts[(fact.head, fact.relation, fact.tail, None, fact.start)] = fact
+            if (fact.head, fact.relation, fact.tail) in stated:
+                continue  # a pattern already states it
+            if (fact.tail, fact.relation, fact.head) in stated and not self.ont.relations[fact.relation].symmetric:
+                continue  # a pattern states it the other way round ('Ruby, who killed Oswald'): the wording wins
+            facts[(fact.head, fact.relation, fact.tail, None, fact.start)] = fact
         ents.update(extra)
         # A place known only from an adjective ("Canadian officials") is a node only when a fact uses it.
         used = {f.head for f in facts.values()} | {f.tail for f in facts.values()} | {f.attributed_to for f in facts.values()}

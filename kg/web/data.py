@@ -199,7 +199,7 @@ class Pages:
                     types[r["o"]].add(r["type"])
         files = {r["a"]: r["file"] for r in self.select(f"SELECT DISTINCT ?a ?file WHERE {{ {sides} ?x prov:wasDerivedFrom ?a . ?a kg:fileName ?file }}")}
         quals: dict[str, dict[str, str]] = defaultdict(dict)
-        for r in self.select(f"SELECT ?x ?q ?v WHERE {{ {sides} ?x ?q ?v FILTER(?q IN (kg:date, kg:amount, kg:quantity)) }}"):
+        for r in self.select(f"SELECT ?x ?q ?v WHERE {{ VALUES ?q {{ kg:date kg:amount kg:quantity }} {sides} ?x ?q ?v }}"):
             quals[r["x"]][_local(r["q"])] = r["v"]
         for r in rows:
             r["olabel"] = labels.get(r["other"])
