@@ -45,13 +45,19 @@ class Summary:
 
 
 def extract(
-    articles: Iterable[Article], model: str | None = None, batch_size: int = BATCH_SIZE, workers: int = 1
+    articles: Iterable[Article], model: str | None = None, batch_size: int = BATCH_SIZE, workers: int = 1, dask=None
 ) -> Iterator[tuple[Article, dict[str, Entity], list[Fact]]]:
     """Parse and resolve articles lazily (a corpus is never held in memory).
 
     With workers > 1, each worker process loads the pipeline once and parses *and* resolves its
-    share of articles, so the parent only writes triples; results keep the input order.
+    share of articles, so the parent only writes triples; results keep the input order. With a
+    Dask `Client` the batches run on its cluster instead (kg.distributed).
     """
+    if dask is not None:
+        from .distributed import extract_dask
+
+        yield from extract_dask(articles, dask, model=model)
+        return
     if workers > 1:
         import multiprocessing as mp
 
@@ -152,7 +158,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb"):
         raise
 
 
-def build_into(store: KGStore, articles: Iterable[Article], model: str | None = None, workers: int = 1, progress=None) -> Summary:
+def build_into(store: KGStore, articles: Iterable[Article], model: str | None = None, workers: int = 1, progress=None, dask=None) -> Summary:
     """Extract articles and add their triples to an open store; unchanged articles are skipped."""
     ont = load_ontology()
     summary = Summary()
@@ -169,7 +175,7 @@ def build_into(store: KGStore, articles: Iterable[Article], model: str | None = 
             yield a
 
     last = None
-    for article, ents, facts in extract(fresh(), model=model, workers=workers):
+    for article, ents, facts in extract(fresh(), model=model, workers=workers, dask=dask):
         iris = entity_iris(ents, store.by_match_key({match_key(k) for k in ents}))
         labels = store.labels(set(iris.values()))
         triples = document_triples(article, ents, facts, ont, labels, iris)
@@ -204,10 +210,11 @@ def write_outputs(store: KGStore, out: str | os.PathLike, html: bool = True) -> 
     return written
 
 
-def build(paths: Iterable[str], out: str | os.PathLike, model: str | None = None, workers: int = 1, html: bool = True, progress=None) -> Summary:
+def build(paths: Iterable[str], out: str | os.PathLike, model: str | None = None, workers: int = 1, html: bool = True, progress=None,
+          dask=None) -> Summary:
     """Build articles (files, folders or '-') into the graph in `out` and write its outputs."""
     articles = read_articles(paths)
     with KGStore.for_writing(out) as store:
-        summary = build_into(store, articles, model=model, workers=workers, progress=progress)
+        summary = build_into(store, articles, model=model, workers=workers, progress=progress, dask=dask)
         summary.outputs = write_outputs(store, out, html=html)
     return summary

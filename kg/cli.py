@@ -59,8 +59,10 @@ def cli():
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Processes for parsing.")
 @click.option("--no-html", is_flag=True, help="Skip writing graph.html.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+@click.option("--dask", "dask_address", default=None, metavar="ADDRESS",
+              help="Extract on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' for a LocalCluster of --workers processes.")
 @store_options
-def build(paths, out, model, workers, no_html, quiet, store_url, query_endpoint, update_endpoint):
+def build(paths, out, model, workers, no_html, quiet, dask_address, store_url, query_endpoint, update_endpoint):
     """Read articles (.txt, .md, .html; folders; - for stdin) and add them to the graph in OUT.
 
     Example: kg build data/articles --out out
@@ -82,19 +84,34 @@ def build(paths, out, model, workers, no_html, quiet, store_url, query_endpoint,
             bar.set_postfix_str(f"{words[0] / elapsed:,.0f} words/s", refresh=False)
             bar.update(1)
     progress = tick if bar else None
-    if store_url:
-        from .articles import read_articles
-        from .store import open_store
+    client = cluster = None
+    if dask_address:
+        from .distributed import connect
 
-        with open_store(url=store_url, query_endpoint=query_endpoint, update_endpoint=update_endpoint) as store:
-            summary = b.build_into(store, read_articles(paths), model=model, workers=workers, progress=progress)
-    else:
-        summary = b.build(paths, out, model=model, workers=workers, html=not no_html, progress=progress)
+        client, cluster = connect(dask_address, workers=workers)
+        workers = 1
+    try:
+        summary = _build(b, paths, out, model, workers, no_html, progress, client, store_url, query_endpoint, update_endpoint)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
     if bar:
         bar.close()
     if not quiet:
         for line in summary.lines():
             click.echo(line)
+
+
+def _build(b, paths, out, model, workers, no_html, progress, client, store_url, query_endpoint, update_endpoint):
+    if store_url:
+        from .articles import read_articles
+        from .store import open_store
+
+        with open_store(url=store_url, query_endpoint=query_endpoint, update_endpoint=update_endpoint) as store:
+            return b.build_into(store, read_articles(paths), model=model, workers=workers, progress=progress, dask=client)
+    return b.build(paths, out, model=model, workers=workers, html=not no_html, progress=progress, dask=client)
 
 
 @cli.command()

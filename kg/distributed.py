@@ -1,0 +1,87 @@
+"""Extraction on Dask distributed workers: `kg build ARTICLES --dask ADDRESS` (or `--dask local`).
+
+The parent reads articles lazily, sends them in batches to the workers (each worker process loads
+the pipeline once and keeps it), and writes each batch's results into the store itself, in input
+order, so the graph is the same as a single-process build's (the first spelling of a node seen
+gives its label). At most `in_flight` batches are out at a time: a corpus of millions of articles
+is never all in memory or all queued. A batch whose worker dies is run again by the scheduler
+(and `retries` covers a batch that fails); its results are written once, when they arrive.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from .articles import Article
+from .errors import KGError
+from .resolve import Entity, Fact
+
+BATCH = 16  # articles per task: enough to keep nlp.pipe batching, small enough to spread work
+_STATE: dict = {}
+_LOCK = threading.Lock()
+
+
+def extract_batch(articles: list[Article], model: str | None = None) -> list[tuple[Article, dict[str, Entity], list[Fact]]]:
+    """Runs on a Dask worker: parse and resolve a batch with the worker's own pipeline (loaded once)."""
+    from .builder import _resolved_pieces
+
+    with _LOCK:  # a worker with several threads shares one pipeline, one batch at a time
+        if model not in _STATE:
+            from .nlp.pipeline import load_pipeline
+            from .resolve import Resolver
+
+            _STATE[model] = (load_pipeline(model), Resolver())
+        nlp, resolver = _STATE[model]
+        return list(_resolved_pieces(nlp, resolver, articles))
+
+
+def connect(address: str, workers: int = 2):
+    """A Client for a scheduler address, or for a LocalCluster of `workers` processes ('local')."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - a declared dependency
+        raise KGError("--dask needs the 'distributed' package (pip install distributed)") from None
+    if address == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        return Client(cluster), cluster
+    try:
+        return Client(address, timeout="20s"), None
+    except OSError as e:
+        raise KGError(f"cannot reach the Dask scheduler at {address}: {e}") from None
+
+
+def extract_dask(articles: Iterable[Article], client, model: str | None = None, batch: int | None = None, in_flight: int | None = None,
+                 retries: int = 2) -> Iterator[tuple[Article, dict[str, Entity], list[Fact]]]:
+    """(article, entities, facts) for each piece of each article, in input order, computed on the cluster."""
+    from distributed import wait
+
+    task = extract_batch
+    batch = batch or BATCH
+
+    if in_flight is None:
+        in_flight = 2 * max(1, len(client.scheduler_info().get("workers", {})) or 1)
+    it = iter(articles)
+    pending = []  # futures in submission order: results are handed on in that order
+
+    def submit_next() -> bool:
+        chunk = list(islice(it, batch))
+        if not chunk:
+            return False
+        pending.append(client.submit(task, chunk, model, pure=False, retries=retries))
+        return True
+
+    more = True
+    while more and len(pending) < in_flight:
+        more = submit_next()
+    while pending:
+        head = pending.pop(0)
+        wait([head])
+        if head.status == "error":
+            raise KGError(f"a batch failed on the cluster after {retries} retries: {head.exception()}")
+        results = head.result()
+        head.release()
+        if more:
+            more = submit_next()
+        yield from results
