@@ -206,6 +206,7 @@ def serve(graph, host, port, timeout, store_url, query_endpoint, update_endpoint
 
     import uvicorn
 
+    from .errors import Errors
     from .store import open_store
     from .web.app import create_app
 
@@ -216,7 +217,7 @@ def serve(graph, host, port, timeout, store_url, query_endpoint, update_endpoint
         sock.bind((host, port))
     except OSError as e:
         store.close()
-        raise KGError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+        raise KGError(Errors.E070.format(host=host, port=port, reason=e.strerror or e)) from None
     bound = sock.getsockname()[1]
     app = create_app(store, location=None if store_url else graph, url=store_url, timeout=timeout)
     shown = f"[{host}]" if ":" in host else host

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 
 from .articles import Article
-from .errors import KGError
+from .errors import Errors, KGError
 from .resolve import Entity, Fact
 
 BATCH = 16  # articles per task: enough to keep nlp.pipe batching, small enough to spread work
@@ -42,14 +42,14 @@ def connect(address: str, workers: int = 2):
     try:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - a declared dependency
-        raise KGError("--dask needs the 'distributed' package (pip install distributed)") from None
+        raise KGError(Errors.E080.format(address=address, reason="the 'distributed' package is not installed")) from None
     if address == "local":
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         return Client(cluster), cluster
     try:
-        return Client(address, timeout="20s"), None
+        return Client(address, timeout="10s"), None
     except OSError as e:
-        raise KGError(f"cannot reach the Dask scheduler at {address}: {e}") from None
+        raise KGError(Errors.E080.format(address=address, reason=e)) from None
 
 
 def extract_dask(articles: Iterable[Article], client, model: str | None = None, batch: int | None = None, in_flight: int | None = None,
@@ -79,7 +79,7 @@ def extract_dask(articles: Iterable[Article], client, model: str | None = None, 
         head = pending.pop(0)
         wait([head])
         if head.status == "error":
-            raise KGError(f"a batch failed on the cluster after {retries} retries: {head.exception()}")
+            raise KGError(Errors.E081.format(retries=retries, reason=head.exception()))
         results = head.result()
         head.release()
         if more:

@@ -40,3 +40,6 @@ class Errors:
     E040 = "{path}: not a valid gold file: {reason}"
     E050 = "the SPARQL endpoint {url} failed: {reason}"
     E060 = "no node named '{name}' in the graph"
+    E070 = "cannot listen on {host}:{port}: {reason}"
+    E080 = "cannot reach the Dask scheduler at {address}: {reason}"
+    E081 = "a batch failed on the Dask cluster after {retries} retries: {reason}"

@@ -126,3 +126,11 @@ def test_serve_without_a_graph_or_on_a_busy_port(runner, tmp_path, seed_out):
         r = _run(runner, ["serve", "--graph", str(seed_out), "--port", str(port)])
     _one_line_error(r)
     assert "cannot listen" in r.output
+
+
+def test_build_with_an_unreachable_dask_scheduler(runner, tmp_path):
+    art = tmp_path / "a.txt"
+    art.write_text("Acme hired Jane Doe in Denver.", encoding="utf-8")
+    r = _run(runner, ["build", str(art), "--out", str(tmp_path / "o"), "--dask", "tcp://127.0.0.1:1", "-q"])
+    _one_line_error(r)
+    assert "Dask scheduler" in r.output
