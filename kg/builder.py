@@ -19,6 +19,7 @@ from .resolve import Entity, Fact, Resolver
 from .store import KGStore
 
 BATCH_SIZE = 32
+BATCH_CHARS = 50_000  # and at most this much text per batch: long articles do not pile up in one parse
 
 
 @dataclass
@@ -73,13 +74,29 @@ def extract(
     yield from _resolved_pieces(load_pipeline(model), Resolver(), articles, batch_size)
 
 
-def _resolved_pieces(nlp, resolver: Resolver, articles: Iterable[Article], batch_size: int = BATCH_SIZE):
+def _batches(pieces: Iterable[tuple[str, tuple]], batch_size: int, max_chars: int) -> Iterator[list]:
+    """Pieces grouped for nlp.pipe: up to `batch_size` of them, but no more text than `max_chars`
+    (unless one piece alone is longer). Parsing holds a whole batch in memory, so a batch of long
+    articles, not the corpus, sets the peak: capped by size, the peak stays flat as a corpus grows."""
+    batch, size = [], 0
+    for piece in pieces:
+        if batch and (len(batch) >= batch_size or size + len(piece[0]) > max_chars):
+            yield batch
+            batch, size = [], 0
+        batch.append(piece)
+        size += len(piece[0])
+    if batch:
+        yield batch
+
+
+def _resolved_pieces(nlp, resolver: Resolver, articles: Iterable[Article], batch_size: int = BATCH_SIZE, max_chars: int = BATCH_CHARS):
     """(article, entities, facts) for each piece of each article, parsed in batches through nlp.pipe.
     A long article yields several pieces, one after the other, with offsets into the whole text."""
     pieces = ((text, (a, offset)) for a in articles for text, offset in chunks(a.text))
-    for doc, (article, offset) in nlp.pipe(pieces, as_tuples=True, batch_size=batch_size):
-        ents, facts = resolver.resolve(doc)
-        yield article, _shift_mentions(ents, offset), _shift(facts, offset)
+    for batch in _batches(pieces, batch_size, max_chars):
+        for doc, (article, offset) in nlp.pipe(batch, as_tuples=True, batch_size=len(batch)):
+            ents, facts = resolver.resolve(doc)
+            yield article, _shift_mentions(ents, offset), _shift(facts, offset)
 
 
 MAX_CHARS = 100_000  # spaCy parses at most ~1M characters at once; long articles go in paragraph-sized pieces
