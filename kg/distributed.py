@@ -57,7 +57,6 @@ def extract_dask(articles: Iterable[Article], client, model: str | None = None, 
     """(article, entities, facts) for each piece of each article, in input order, computed on the cluster."""
     from distributed import wait
 
-    task = extract_batch
     batch = batch or BATCH
 
     if in_flight is None:
@@ -69,7 +68,7 @@ def extract_dask(articles: Iterable[Article], client, model: str | None = None, 
         chunk = list(islice(it, batch))
         if not chunk:
             return False
-        pending.append(client.submit(task, chunk, model, pure=False, retries=retries))
+        pending.append(client.submit(extract_batch, chunk, model, pure=False, retries=retries))
         return True
 
     more = True

@@ -17,7 +17,6 @@ from spacy.tokens import Doc, Span, Token
 from .nlp.classifier import Cluster, PairContext, candidate_pairs, load_model, pair_features
 from .nlp.lexicon import lexicon
 from .nlp.relations import title_text
-from .nlp.syntax import SHORT_TEXT
 from .ontology import Ontology, load_ontology
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
@@ -277,13 +276,12 @@ class Resolver:
         out: dict[tuple, Fact] = {}
 
         relations = tuple(model.relations)
-        short = len(ctx.sents) <= SHORT_TEXT
         for a, b, rels in candidate_pairs(ctx, clusters, lambda a, b: self.admitted(relations, a, b)):
             feats, sent = pair_features(a, b, ctx)
             probs = model.predict(feats)
             for r in rels:
                 p = probs[r]
-                if p < model.threshold(r, short) or sent is None:
+                if p < model.threshold(r, ctx.short) or sent is None:
                     continue
                 if r == "memberOf" and b.cls in NOT_MEMBERSHIPS:
                     continue  # people work for companies and universities; memberOf is for parties, alliances, boards

@@ -62,6 +62,9 @@ PREFIXES = {
 }
 
 
+PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())  # the same prefixes, for a remote server
+
+
 def _bind_prefixes(g: Graph) -> Graph:
     for p, ns in PREFIXES.items():
         g.bind(p, ns, override=True)
@@ -257,7 +260,6 @@ class RemoteKGStore:
         self.update_endpoint = update_endpoint or f"{base}/update"
         self._store = SPARQLUpdateStore(self.query_endpoint, self.update_endpoint, timeout=timeout, autocommit=True)
         self.graph = Graph(store=self._store)
-        self._prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
     def _fail(self, e: Exception):
         raise KGError(Errors.E050.format(url=self.location, reason=" ".join(str(e).split())[:200])) from None
@@ -286,7 +288,7 @@ class RemoteKGStore:
 
     def sparql(self, query: str):
         try:
-            result = self._store.query(self._prologue + query, initNs={}, initBindings={}, queryGraph=None, DEBUG=False)
+            result = self._store.query(PROLOGUE + query, initNs={}, initBindings={}, queryGraph=None, DEBUG=False)
         except SyntaxError:
             raise
         except Exception as e:  # noqa: BLE001
@@ -302,7 +304,7 @@ class RemoteKGStore:
 
     def update(self, update: str) -> None:
         try:
-            self._store.update(self._prologue + update)
+            self._store.update(PROLOGUE + update)
         except Exception as e:  # noqa: BLE001
             self._fail(e)
 

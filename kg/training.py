@@ -252,7 +252,7 @@ class _Rows:
         self.indices = array("i")
         self.indptr = [0]
         self.labels: list[dict[str, int]] = []  # relation → 1/0; a relation the source does not annotate is absent
-        self.short: list[bool] = []  # the pair comes from a text read as sentences (see classifier.SHORT_TEXT)
+        self.short: list[bool] = []  # the pair comes from a text read as sentences (see syntax.SHORT_TEXT)
 
     def add(self, feats: dict, labels: dict[str, int]) -> None:
         self.short.append(any(name.startswith(SHORT_PREFIX) for name in feats))

@@ -179,6 +179,7 @@ class PairContext:
         self.doc = doc
         self.ents = doc.ents
         self.sents = list(doc.sents)
+        self.short = len(self.sents) <= SHORT_TEXT  # read as sentences (CoNLL04's kind), not as an article
         starts = [s.start for s in self.sents]
         self.sent_ids = {c.key: [bisect.bisect_right(starts, m.start) - 1 for m in c.mentions] for c in clusters}
         self.sent_sets = {k: frozenset(v) for k, v in self.sent_ids.items()}
@@ -267,7 +268,7 @@ def pair_features(a: Cluster, b: Cluster, ctx: PairContext) -> tuple[dict[str, f
             add(f"mindist:{_bucket(best_dist, (1, 2, 4, 8, 15))}")
     if best is None and a.mentions:
         best = a.mentions[0].sent
-    if len(ctx.sents) <= SHORT_TEXT:
+    if ctx.short:
         # A sentence on its own (CoNLL04's kind) gets its own copy of every feature, so that the
         # conventions of sentence-level annotation do not bend what the model reads in articles
         # (Daumé III 2007, "frustratingly easy domain adaptation").

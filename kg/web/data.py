@@ -75,6 +75,7 @@ class Pages:
         self._lock = threading.Lock()  # guards the caches (search index, overview)
         self._query_lock = threading.Lock()  # a remote store's HTTP client is not shared between threads
         self._index: list[SearchEntry] | None = None
+        self._by_path: dict[str, SearchEntry] = {}
         self._overview: dict | None = None
         self.remote = not hasattr(store, "ox")
 
@@ -133,15 +134,21 @@ class Pages:
             e.cls = self.best_class(types[path])
         return sorted(entries.values(), key=lambda e: (-e.weight, e.label))
 
-    def search(self, q: str, limit: int = 10) -> list[dict]:
+    def _search_index(self) -> list[SearchEntry]:
+        """Every entity's label and aliases, built from the store on first use (the graph does not change under the server)."""
         with self._lock:
             if self._index is None:
                 self._index = self._build_index()
+                self._by_path = {e.path: e for e in self._index}
+            return self._index
+
+    def search(self, q: str, limit: int = 10) -> list[dict]:
+        index = self._search_index()
         needle = fold(q.strip())
         if not needle:
             return []
         starts, inside = [], []
-        for e in self._index:
+        for e in index:
             hit = None
             for folded, written in e.forms:
                 if folded.startswith(needle) or f" {needle}" in folded:
@@ -155,8 +162,9 @@ class Pages:
                 break
         out = []
         for e, written in (starts + inside)[:limit]:
-            out.append({"label": e.label, "path": e.path, "cls": e.cls, "classLabel": self.class_info(e.cls)["label"],
-                        "colour": self.class_info(e.cls)["colour"], "matched": written if written != e.label else None,
+            info = self.class_info(e.cls)
+            out.append({"label": e.label, "path": e.path, "cls": e.cls, "classLabel": info["label"],
+                        "colour": info["colour"], "matched": written if written != e.label else None,
                         "articles": e.weight})
         return out
 
@@ -219,10 +227,9 @@ class Pages:
             conf = float(r["conf"])
             item["confidence"] = max(item["confidence"], conf)
             item["statuses"].add(r["status"])
-            quals = {k: r[k] for k in ("date", "amount", "quantity") if r.get(k)}
             src = item["sources"].setdefault((r["a"], r["sentence"]), {"sentence": r["sentence"], "article": article_id(r["a"]), "file": r["file"],
                                                                         "confidence": conf, "status": r["status"], "qualifiers": {}})
-            src["qualifiers"].update(quals)
+            src["qualifiers"].update({k: r[k] for k in ("date", "amount", "quantity") if r.get(k)})
         out = []
         literal = {key for key, g in groups.items() if not any(i["path"] for i in g["items"].values())}
         for (direction, _), g in sorted(groups.items(), key=lambda kv: (kv[0][0] != "out", kv[0] in literal, kv[1]["relation"])):
@@ -359,13 +366,10 @@ class Pages:
     def top_entities(self, cls: str | None = None, limit: int = 40) -> list[dict]:
         """The most connected entities (optionally of one class and its subclasses)."""
         data = self.overview()
-        with self._lock:
-            if self._index is None:
-                self._index = self._build_index()
-        by_path = {e.path: e for e in self._index}
+        self._search_index()
         out = []
         for iri, n in data["top"]:
-            e = by_path.get(entity_path(iri))
+            e = self._by_path.get(entity_path(iri))
             if e is None or (cls and not self.ont.is_a(e.cls, cls)):
                 continue
             out.append({"label": e.label, "path": e.path, "cls": self.class_info(e.cls), "facts": n})

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import queue
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -84,9 +83,7 @@ def _run_local(store, query: str, results_type: str | None, graph_type: str | No
             return "ok", result.serialize(format=getattr(ox.QueryResultsFormat, RESULT_TYPES[media])), media
         media = graph_type or "text/turtle"
         return "ok", result.serialize(format=getattr(ox.RdfFormat, GRAPH_TYPES[media])), media
-    except SyntaxError as e:
-        return "error", " ".join(str(e).split())[:500].encode(), ""
-    except (OSError, ValueError, RuntimeError) as e:
+    except (SyntaxError, OSError, ValueError, RuntimeError) as e:  # a bad query or an engine failure: its message
         return "error", " ".join(str(e).split())[:500].encode(), ""
 
 
@@ -144,9 +141,7 @@ class QueryEngine:
         self.url = url
         self._ctx = mp.get_context("spawn")
         self._free: queue.Queue[_Worker] = queue.Queue()
-        self._size = 0 if url else workers
-        self._lock = threading.Lock()
-        for _ in range(self._size):
+        for _ in range(0 if url else workers):
             self._free.put(_Worker(self._ctx, location))
 
     def close(self) -> None:
@@ -187,12 +182,11 @@ class QueryEngine:
         return Answer(body, media)
 
     def _forward(self, query: str, results_type: str | None, graph_type: str | None) -> Answer:
-        from ..store import PREFIXES
+        from ..store import PROLOGUE
 
-        prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
         accept = ", ".join(t for t in (results_type or "application/sparql-results+json", graph_type or "text/turtle"))
         endpoint = self.url.rstrip("/") + "/query"
-        req = urllib.request.Request(endpoint, data=urllib.parse.urlencode({"query": prologue + query}).encode(),
+        req = urllib.request.Request(endpoint, data=urllib.parse.urlencode({"query": PROLOGUE + query}).encode(),
                                      headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"})
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - the user's own server
