@@ -24,11 +24,11 @@ from dataclasses import asdict, dataclass, field
 
 import srsly
 from spacy.language import Language
-from spacy.matcher import DependencyMatcher
 from spacy.tokens import Doc, Token
 
 from ..ontology import load_ontology
 from .lexicon import PATTERN_DIR, lexicon
+from .treematch import TreeMatcher
 
 if not Doc.has_extension("kg_relations"):
     Doc.set_extension("kg_relations", default=None)
@@ -210,49 +210,19 @@ def _qualifiers(anchor: Token, used: set[int]) -> dict:
     return out
 
 
-def _triggers(pattern: list[dict]) -> list[tuple[str, frozenset]]:
-    """What a document must contain for a pattern to have a chance: for every node that names its
-    lemma, word or entity type, one of those. Every node must match some token, so a document that
-    lacks one node's words skips the pattern; most patterns have a rare word somewhere ("merger",
-    "chancellor"), so most documents skip most patterns (matching every pattern on every token is
-    the extractor's main cost)."""
-    out = []
-    for node in pattern:
-        attrs = node.get("RIGHT_ATTRS", {})
-        for key in ("LEMMA", "LOWER", "ENT_TYPE"):
-            v = attrs.get(key)
-            if isinstance(v, str) and v:  # ENT_TYPE "" is any token outside an entity
-                out.append((key, frozenset([v])))
-            elif isinstance(v, dict) and "IN" in v and "" not in v["IN"]:
-                out.append((key, frozenset(v["IN"])))
-    return out
-
-
 class RelationExtractor:
     def __init__(self, nlp: Language, name: str, patterns: str | None = None):
         self.name = name
         self.patterns = {r["id"]: r for r in load_patterns(patterns)}
-        self.matchers: list[tuple[list, DependencyMatcher]] = []
+        self.matcher = TreeMatcher(nlp.vocab, validate=True)
         for pid, row in self.patterns.items():
-            m = DependencyMatcher(nlp.vocab, validate=True)
-            m.add(pid, [row["pattern"]])
-            self.matchers.append((_triggers(row["pattern"]), m))
-
-    def _matches(self, doc: Doc):
-        present = {
-            "LEMMA": {t.lemma_ for t in doc},
-            "LOWER": {t.lower_ for t in doc},
-            "ENT_TYPE": {t.ent_type_ for t in doc if t.ent_type_},
-        }
-        for triggers, matcher in self.matchers:
-            if all(not words.isdisjoint(present[key]) for key, words in triggers):
-                yield from matcher(doc)
+            self.matcher.add(pid, row["pattern"])
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[tuple, RelationMention] = {}
         attribution: dict[int, int | None] = {}  # per sentence start: several matches share one sentence
-        for match_id, token_ids in self._matches(doc):
-            row = self.patterns[doc.vocab.strings[match_id]]
+        for pid, token_ids in self.matcher(doc):
+            row = self.patterns[pid]
             nodes = {n["RIGHT_ID"]: doc[i] for n, i in zip(row["pattern"], token_ids)}
             if any(c.lower_ in words for node, words in row.get("reject", {}).items() for c in nodes[node].children):
                 continue  # 'Vice President X' is no leader
