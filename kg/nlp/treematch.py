@@ -80,12 +80,17 @@ class _Parsed:
                 self.children[h].append(i)
         self._index: dict[int, dict[int, list[int]]] = {}
 
-    def having(self, column: int, ids: frozenset) -> list[int]:
+    def values(self, column: int) -> dict[int, list[int]]:
+        """The column's values in this document, each with its tokens in order."""
         index = self._index.get(column)
         if index is None:
             index = self._index[column] = {}
             for i, row in enumerate(self.rows):
                 index.setdefault(row[column], []).append(i)
+        return index
+
+    def having(self, column: int, ids: frozenset) -> list[int]:
+        index = self.values(column)
         if len(ids) == 1:
             return index.get(next(iter(ids)), [])
         return sorted(i for v in ids for i in index.get(v, ()))
@@ -118,12 +123,23 @@ class TreeMatcher:
         self.vocab = vocab
         self.validate = validate
         self.patterns: list[tuple[str, list[_Node]]] = []
+        # which patterns a document can match, from the values of their first nodes it contains
+        self._by_value: dict[int, dict[int, list[int]]] = {}
+        self._anywhere: list[int] = []  # patterns whose first node has no value to look up
 
     def add(self, key: str, pattern: list[dict]) -> None:
         if self.validate:  # spaCy's own checks of the pattern's shape
             DependencyMatcher(self.vocab, validate=True).add(key, [pattern])
         position = {spec["RIGHT_ID"]: i for i, spec in enumerate(pattern)}
-        self.patterns.append((key, [_Node(spec, position) for spec in pattern]))
+        nodes = [_Node(spec, position) for spec in pattern]
+        number = len(self.patterns)
+        self.patterns.append((key, nodes))
+        if nodes[0].index is None:
+            self._anywhere.append(number)
+        else:
+            column, ids = nodes[0].index
+            for v in ids:
+                self._by_value.setdefault(column, {}).setdefault(v, []).append(number)
 
     def __len__(self) -> int:
         return len(self.patterns)
@@ -131,7 +147,15 @@ class TreeMatcher:
     def __call__(self, doc: Doc, keys=None) -> Iterator[tuple[str, list[int]]]:
         """Every match, or only those of the patterns whose key is in `keys`."""
         parsed = _Parsed(doc)
-        for key, nodes in self.patterns:
+        numbers = set(self._anywhere)
+        for column, wanted in self._by_value.items():
+            present = parsed.values(column)
+            small, large = (present, wanted) if len(present) < len(wanted) else (wanted, present)
+            for v in small:
+                if v in large:
+                    numbers.update(wanted[v])
+        for number in sorted(numbers):
+            key, nodes = self.patterns[number]
             if keys is None or key in keys:
                 for ids in _search(parsed, nodes):
                     yield key, ids
