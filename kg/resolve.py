@@ -278,7 +278,7 @@ class Resolver:
         relations = tuple(model.relations)
         for a, b, rels in candidate_pairs(ctx, clusters, lambda a, b: self.admitted(relations, a, b)):
             feats, sent = pair_features(a, b, ctx)
-            probs = model.predict(feats)
+            probs = model.predict(feats, ctx.short)
             for r in rels:
                 p = probs[r]
                 if p < model.threshold(r, ctx.short) or sent is None:

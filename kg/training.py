@@ -289,7 +289,7 @@ class _Rows:
 def _pair_rows(nlp, resolver, docs: list[dict], annotated: set[str], complete: bool, rows: _Rows, relations_for) -> None:
     """Features and labels of every candidate cluster pair of every document, over the clusters kg
     itself finds (so the model learns from the boundaries, types and coreference it will see)."""
-    from .nlp.classifier import PairContext, candidate_pairs, pair_features
+    from .nlp.classifier import PairContext, candidate_pairs, pair_features, with_domain
 
     for d, doc in zip(docs, nlp.pipe([d["text"] for d in docs], batch_size=16)):
         ents, _ = resolver.entities(doc)
@@ -309,7 +309,7 @@ def _pair_rows(nlp, resolver, docs: list[dict], annotated: set[str], complete: b
                     labels[r] = int(hit)
             if labels:
                 feats, _ = pair_features(a, b, ctx)
-                rows.add(feats, labels)
+                rows.add(with_domain(feats, ctx.short), labels)
 
 
 def _best_threshold(p, y) -> tuple[float, float, int, int, int]:

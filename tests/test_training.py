@@ -30,3 +30,18 @@ def test_kg_train_writes_ner_and_classifier(tmp_path, runner):
 def test_kg_train_refuses_missing_files(tmp_path, runner):
     r = runner.invoke(cli, ["train", "--train", str(tmp_path / "nope.jsonl")])
     assert r.exit_code != 0 and r.output.startswith("kg: error:")
+
+
+def test_a_short_texts_feature_copies_are_read_without_being_built():
+    """predict(feats, short=True) is the model's answer on the short-text copies with_domain builds."""
+    from kg.nlp.classifier import SHORT_PREFIX, load_model, with_domain
+
+    model = load_model()
+    both = [name for name in model.short_index if name in model.index][:200]
+    assert both, "the shipped model has short-text copies of its features"
+    feats = {name: 1.0 for name in both}
+    read = model.predict(feats, short=True)
+    built = model.predict(with_domain(dict(feats), True))
+    assert all(abs(read[r] - built[r]) < 1e-6 for r in model.relations)
+    assert any(abs(read[r] - model.predict(feats)[r]) > 1e-3 for r in model.relations)  # the copies count
+    assert all(name.startswith(SHORT_PREFIX) for name in set(with_domain(dict(feats), True)) - set(feats))

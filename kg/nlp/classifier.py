@@ -268,12 +268,17 @@ def pair_features(a: Cluster, b: Cluster, ctx: PairContext) -> tuple[dict[str, f
             add(f"mindist:{_bucket(best_dist, (1, 2, 4, 8, 15))}")
     if best is None and a.mentions:
         best = a.mentions[0].sent
-    if ctx.short:
-        # A sentence on its own (CoNLL04's kind) gets its own copy of every feature, so that the
-        # conventions of sentence-level annotation do not bend what the model reads in articles
-        # (Daumé III 2007, "frustratingly easy domain adaptation").
-        f.update({f"{SHORT_PREFIX}{k}": v for k, v in list(f.items())})
     return f, best
+
+
+def with_domain(feats: dict[str, float], short: bool) -> dict[str, float]:
+    """A text read as sentences (CoNLL04's kind) gives every feature a copy of its own, so that the
+    conventions of sentence-level annotation do not bend what the model reads in articles (Daumé III
+    2007, "frustratingly easy domain adaptation"). `PairModel.predict(feats, short)` reads the copies
+    without building them."""
+    if short:
+        feats.update({f"{SHORT_PREFIX}{k}": v for k, v in list(feats.items())})
+    return feats
 
 
 def candidate_pairs(ctx: PairContext, clusters: list[Cluster], relations_for):
@@ -300,6 +305,10 @@ class PairModel:
         self.thresholds: dict[str, float] = meta["thresholds"]
         self.thresholds_short: dict[str, float] = meta.get("thresholds_short", {})
         self.index: dict[str, int] = {name: i for i, name in enumerate(meta["features"])}
+        # the short-text copy of each feature (with_domain), by the feature's own name
+        self.short_index: dict[str, int] = {
+            name[len(SHORT_PREFIX):]: i for name, i in self.index.items() if name.startswith(SHORT_PREFIX)
+        }
         self.weights = weights  # (features, relations)
         self.intercept = intercept
 
@@ -309,9 +318,11 @@ class PairModel:
             return self.thresholds_short[relation]
         return self.thresholds.get(relation, 0.5)
 
-    def predict(self, feats: dict[str, float]) -> dict[str, float]:
-        get = self.index.get
-        idx = [i for i in map(get, feats) if i is not None]
+    def predict(self, feats: dict[str, float], short: bool = False) -> dict[str, float]:
+        """Each relation's probability; `short`: the features are a short text's (their copies count too)."""
+        idx = [i for i in map(self.index.get, feats) if i is not None]
+        if short:
+            idx += [i for i in map(self.short_index.get, feats) if i is not None]
         z = self.weights[idx].sum(axis=0) + self.intercept if idx else self.intercept.copy()
         return {r: 1.0 / (1.0 + math.exp(-float(v))) for r, v in zip(self.relations, z)}
 
