@@ -284,3 +284,45 @@ def test_a_lone_person_the_gazetteer_lists_as_a_place_is_a_place_unless_a_full_n
         ("Koblenz", "GPE"), ("Anna Sydney", "PERSON"), ("Sharm el-Sheikh", "GPE"), ("Sydney", "PERSON")]
     assert _ents(doc, _lone_names(list(doc.ents), {}, TITLES)) == [
         ("Koblenz", "PERSON"), ("Anna Sydney", "PERSON"), ("Sharm el-Sheikh", "PERSON"), ("Sydney", "PERSON")]
+
+
+def test_a_rule_needs_every_required_token_and_optional_ones_do_not_count():
+    from kg.nlp.entities import _required_words
+
+    pattern = [
+        {"TAG": {"IN": ["JJ", "NN"]}, "LOWER": {"NOT_IN": ["new"]}, "OP": "*"},
+        {"LOWER": {"IN": ["ban", "tariff"]}},
+        {"ORTH": "Act", "OP": "?"},
+        {"ORTH": {"IN": ["of", "on"]}, "OP": "+"},
+    ]
+    assert _required_words(pattern) == [("LOWER", frozenset({"ban", "tariff"})), ("ORTH", frozenset({"of", "on"}))]
+
+
+def test_rules_matched_one_by_one_still_find_their_names():
+    from kg.nlp.entities import EntityFixer
+
+    class _NLP:
+        vocab = make_doc([("x", 0, "ROOT", "NN", "NOUN", "x")]).vocab
+
+        @staticmethod
+        def make_doc(text):
+            from spacy.tokens import Doc
+
+            return Doc(_NLP.vocab, words=text.split())
+
+    fixer = EntityFixer(_NLP(), "kg_entities", None)
+    # "Russia imposed martial law ." — the martial-law rule fires; a text without 'martial' skips it
+    doc = make_doc(
+        [
+            ("Russia", 1, "nsubj", "NNP", "PROPN", "Russia"),
+            ("imposed", 1, "ROOT", "VBD", "VERB", "impose"),
+            ("martial", 3, "amod", "JJ", "ADJ", "martial"),
+            ("law", 1, "dobj", "NN", "NOUN", "law"),
+            (".", 1, "punct", ".", "PUNCT", "."),
+        ],
+        ents=[(0, 1, "GPE")],
+    )
+    found = {(doc.vocab.strings[k], s, e) for k, s, e in fixer._rule_matches(doc)}
+    assert ("POLICY.martial-law.v1", 2, 4) in found
+    other = make_doc([("Russia", 1, "nsubj", "NNP", "PROPN", "Russia"), ("slept", 1, "ROOT", "VBD", "VERB", "sleep")])
+    assert list(fixer._rule_matches(other)) == []

@@ -98,6 +98,22 @@ def _clean_boundaries(doc: Doc, ents: list[Span], titles: frozenset = frozenset(
     return out
 
 
+def _required_words(pattern: list[dict]) -> list[tuple[str, frozenset]]:
+    """(attribute, words) for each token a Matcher pattern cannot match without: a token that is not
+    optional and names its words (ORTH or LOWER, as a value or an IN list)."""
+    out = []
+    for token in pattern:
+        if token.get("OP", "1") not in {"1", "+"}:
+            continue
+        for attr in ("ORTH", "LOWER"):
+            value = token.get(attr)
+            if isinstance(value, str):
+                out.append((attr, frozenset([value])))
+            elif isinstance(value, dict) and set(value) == {"IN"}:
+                out.append((attr, frozenset(value["IN"])))
+    return out
+
+
 class EntityFixer:
     """Runs after the model's `ner`; see the module docstring."""
 
@@ -114,11 +130,24 @@ class EntityFixer:
         self.company_contexts = {k: frozenset(v) for k, v in lexicon()["company_contexts"].items() if k != "_about"}
         self.kinds = {w: cls for cls, words in lexicon()["descriptor_nouns"].items() if cls != "_about" for w in words}
         self.heads = {w: label for label, words in lexicon()["name_heads"].items() if label in _HEAD_LABEL for w in words}
-        self.matcher = Matcher(nlp.vocab)
+        # One Matcher a rule, run only on documents that hold a word of each of its required tokens:
+        # most rules name a rare word ("tariffs", "Inc.", "martial"), and a rule whose first token
+        # repeats ("*") is costly on every token of a document that cannot complete it.
         self.rules: dict[str, dict] = {}
+        self.matchers: list[tuple[list[tuple[str, frozenset]], Matcher]] = []
         for row in srsly.read_jsonl(patterns or PATTERN_DIR / "entities.jsonl"):
             self.rules[row["id"]] = row
-            self.matcher.add(row["id"], [row["pattern"]], greedy="LONGEST")
+            matcher = Matcher(nlp.vocab)
+            matcher.add(row["id"], [row["pattern"]], greedy="LONGEST")
+            self.matchers.append((_required_words(row["pattern"]), matcher))
+
+    def _rule_matches(self, doc: Doc):
+        """Each rule's matches, rule by rule in the file's order (an earlier rule wins a tie)."""
+        words = {"ORTH": {t.text for t in doc}}
+        words["LOWER"] = {w.lower() for w in words["ORTH"]}
+        for required, matcher in self.matchers:
+            if all(not values.isdisjoint(words[attr]) for attr, values in required):
+                yield from matcher(doc)
 
     def __call__(self, doc: Doc) -> Doc:
         ents = [e for e in doc.ents if e.label_ in KEEP_LABELS]
@@ -133,7 +162,7 @@ class EntityFixer:
             span._.kg_pattern = "alias-table"
             ruled.append(span)
         # Rule patterns (policies, descriptor + name, suffixes) come next.
-        for match_id, s, e in self.matcher(doc):
+        for match_id, s, e in self._rule_matches(doc):
             row = self.rules[doc.vocab.strings[match_id]]
             s2, e2 = s + row.get("trim_left", 0), e - row.get("trim_right", 0)
             if e2 <= s2:

@@ -89,6 +89,13 @@ class _Parsed:
                 index.setdefault(row[column], []).append(i)
         return index
 
+    def contains(self, column: int, ids: frozenset) -> bool:
+        """Whether some token has one of these values (every node must match a token, so a pattern
+        with a node whose values the document lacks cannot match)."""
+        index = self.values(column)
+        small, large = (ids, index) if len(ids) <= len(index) else (index, ids)
+        return any(v in large for v in small)
+
     def having(self, column: int, ids: frozenset) -> list[int]:
         index = self.values(column)
         if len(ids) == 1:
@@ -156,7 +163,7 @@ class TreeMatcher:
                     numbers.update(wanted[v])
         for number in sorted(numbers):
             key, nodes = self.patterns[number]
-            if keys is None or key in keys:
+            if (keys is None or key in keys) and all(parsed.contains(*n.index) for n in nodes[1:] if n.index):
                 for ids in _search(parsed, nodes):
                     yield key, ids
 
