@@ -3,6 +3,7 @@
     python benchmarks/corpus.py wikinews      # the 295 Wikinews articles (../shared/corpus/wikinews)
     python benchmarks/corpus.py wikinews4     # the same, 4 distinct copies of each (memory must stay flat)
     python benchmarks/corpus.py short         # 1,744 short files: CoNLL04 texts, then Wikinews paragraphs
+    python benchmarks/run.py --corpora        # wikinews and short beside the other benchmarks (+ wikinews4 with --scale)
 
 Each side runs in its own process; its peak is that process's max RSS. kg's figure is the whole
 command (start-up, model load, extraction, store, graph.ttl and graph.html); bare `nlp.pipe` is timed
@@ -49,6 +50,8 @@ def write_corpus(kind: str, folder: Path) -> None:
             (folder / f"short{i:05d}.txt").write_text(text + "\n", encoding="utf-8")
     else:
         raise SystemExit(f"unknown corpus {kind!r}: wikinews, wikinews4 or short")
+    if not any(folder.iterdir()):
+        raise SystemExit(f"no texts for {kind!r}: it needs ../shared/corpus/wikinews (and ../shared/eval for short)")
 
 
 def bare(folder: str) -> None:
@@ -75,27 +78,38 @@ def measured(cmd: list[str]) -> tuple[float, float, str]:
     return r["seconds"], r["kb"] / 1024, r["out"]
 
 
+def compare(kind: str) -> dict:
+    """Bare nlp.pipe and the whole kg build over one corpus: seconds, words, files and peaks."""
+    kg = str(Path(sys.executable).with_name("kg"))
+    with tempfile.TemporaryDirectory() as d:
+        folder, out = Path(d) / "articles", Path(d) / "out"
+        folder.mkdir()
+        write_corpus(kind, folder)
+        _, bare_peak, bare_out = measured([sys.executable, __file__, "--bare", str(folder)])
+        b = json.loads(bare_out)
+        seconds, peak, _ = measured([kg, "build", str(folder), "--out", str(out), "-q"])
+    return {"kind": kind, "files": b["files"], "words": b["words"], "bare_seconds": b["seconds"], "bare_peak_mb": bare_peak,
+            "kg_seconds": seconds, "kg_peak_mb": peak}
+
+
+def report(r: dict, indent: str = "  ") -> None:
+    words = r["words"]
+    print(f"{indent}{r['kind']}: {r['files']:,} files, {words:,} words")
+    print(f"{indent}  bare nlp.pipe (batch 32)   {r['bare_seconds']:7.1f} s  {words / r['bare_seconds']:7,.0f} words/s  peak {r['bare_peak_mb']:6,.0f} MB")
+    print(f"{indent}  kg build, whole command    {r['kg_seconds']:7.1f} s  {words / r['kg_seconds']:7,.0f} words/s  peak {r['kg_peak_mb']:6,.0f} MB")
+    print(f"{indent}  ratio kg / bare: {r['bare_seconds'] / r['kg_seconds']:.2f}x throughput, {r['kg_peak_mb'] / r['bare_peak_mb']:.2f}x peak")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("corpus", nargs="?", default="wikinews")
+    ap.add_argument("corpus", nargs="*", default=["wikinews"])
     ap.add_argument("--bare", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.bare:
         sys.path.insert(0, str(ROOT))
         return bare(args.bare)
-    kg = str(Path(sys.executable).with_name("kg"))
-    with tempfile.TemporaryDirectory() as d:
-        folder, out = Path(d) / "articles", Path(d) / "out"
-        folder.mkdir()
-        write_corpus(args.corpus, folder)
-        _, bare_peak, bare_out = measured([sys.executable, __file__, "--bare", str(folder)])
-        b = json.loads(bare_out)
-        seconds, peak, _ = measured([kg, "build", str(folder), "--out", str(out), "-q"])
-    words = b["words"]
-    print(f"{args.corpus}: {b['files']:,} files, {words:,} words")
-    print(f"  bare nlp.pipe (batch 32)   {b['seconds']:7.1f} s  {words / b['seconds']:7,.0f} words/s  peak {bare_peak:6,.0f} MB")
-    print(f"  kg build, whole command    {seconds:7.1f} s  {words / seconds:7,.0f} words/s  peak {peak:6,.0f} MB")
-    print(f"  ratio kg / bare: {b['seconds'] / seconds:.2f}x throughput, {peak / bare_peak:.2f}x peak")
+    for kind in args.corpus:
+        report(compare(kind), indent="")
 
 
 if __name__ == "__main__":

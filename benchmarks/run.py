@@ -1,7 +1,8 @@
 """kg benchmarks: throughput, SPARQL, export and peak memory, side by side with the baselines.
 
-    python benchmarks/run.py            # everything (about 4 minutes on 2 cores)
+    python benchmarks/run.py            # everything (about 20 minutes on 2 cores: 3 rounds of each build comparison)
     python benchmarks/run.py --quick    # smaller sizes, for a smoke run
+    python benchmarks/run.py --scale    # also the Wikinews corpus 4x (memory must stay flat; ~10 min more)
 
 Each measurement runs in its own process so its peak memory (max RSS) is its own.
 Figures and ratios are printed; nothing here is a pass/fail test.
@@ -14,6 +15,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -204,6 +206,10 @@ TASKS = {k[5:]: v for k, v in globals().items() if k.startswith("task_")}
 
 
 # ----------------------------------------------------------------------------- driver
+def _ratios(what: str, values: list[float]) -> None:
+    print(f"   ratio {what + ':':<44} median {statistics.median(values):.2f}x   rounds {' '.join(f'{v:.2f}' for v in values)}")
+
+
 def run(task: str, **kw) -> dict:
     cmd = [sys.executable, __file__, "--task", task] + [x for k, v in kw.items() for x in (f"--{k}", str(v))]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
@@ -219,6 +225,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--triples", type=int, default=1_000_000)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3, help="interleaved rounds of each build comparison (median reported)")
+    ap.add_argument("--no-corpora", action="store_true", help="skip the whole-command runs over the Wikinews corpus and the short files")
+    ap.add_argument("--scale", action="store_true", help="also the Wikinews corpus 4x (about 10 more minutes): memory must stay flat")
     args = ap.parse_args()
     if args.task:
         sys.path.insert(0, str(ROOT))
@@ -227,24 +236,41 @@ def main() -> None:
         print(json.dumps(result))
         return
     n = 100_000 if args.quick else args.triples
+    if args.quick:
+        args.repeat = 1
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
     t_all = time.perf_counter()
 
     texts = corpus_texts()
     words = sum(len(t.split()) for t in texts)
     print(f"\n1. build throughput: {len(texts)} distinct news texts, {words:,} words (CoNLL04 train+dev, bundled article)")
-    base = run("spacy")
-    kgnlp = run("kg_spacy")
-    one = run("kg_build", workers=1)
-    two = run("kg_build", workers=2)
+    # This machine's speed drifts by 10-25 % from minute to minute (a shared VM): each comparison is
+    # run as interleaved rounds (baseline, kg, baseline, kg, ...) and its ratio given per round and as
+    # the median, so a drift hits both sides of a round alike.
     wps = lambda r: r["words"] / r["seconds"]
-    print(f"   bare nlp.pipe, {'model':<24} {wps(base):9,.0f} words/s   peak {base['peak_mb']:6.0f} MB")
-    print(f"   nlp.pipe, kg's spaCy pipeline      {wps(kgnlp):9,.0f} words/s   peak {kgnlp['peak_mb']:6.0f} MB")
-    print(f"   kg build, 1 worker                 {wps(one):9,.0f} words/s   peak {one['peak_mb']:6.0f} MB   ({one['triples']:,} triples)")
-    print(f"   kg build, 2 workers                {wps(two):9,.0f} words/s   peak {two['peak_mb']:6.0f} MB")
-    print(f"   ratio kg build / bare model nlp.pipe:        {wps(one) / wps(base):.2f}x")
-    print(f"   ratio kg build / kg's own spaCy nlp.pipe:    {wps(one) / wps(kgnlp):.2f}x")
-    print(f"   ratio 2 workers / 1 worker:                  {wps(two) / wps(one):.2f}x")
+    rounds = []
+    for _ in range(args.repeat):
+        rounds.append({"base": run("spacy"), "kgnlp": run("kg_spacy"), "one": run("kg_build", workers=1), "two": run("kg_build", workers=2)})
+    last = rounds[-1]
+    print(f"   bare nlp.pipe, model               {wps(last['base']):9,.0f} words/s   peak {last['base']['peak_mb']:6.0f} MB   (last round)")
+    print(f"   nlp.pipe, kg's spaCy pipeline      {wps(last['kgnlp']):9,.0f} words/s   peak {last['kgnlp']['peak_mb']:6.0f} MB")
+    print(f"   kg build, 1 worker                 {wps(last['one']):9,.0f} words/s   peak {last['one']['peak_mb']:6.0f} MB   ({last['one']['triples']:,} triples)")
+    print(f"   kg build, 2 workers                {wps(last['two']):9,.0f} words/s   peak {last['two']['peak_mb']:6.0f} MB")
+    _ratios("kg build / bare model nlp.pipe", [wps(r["one"]) / wps(r["base"]) for r in rounds])
+    _ratios("kg build / kg's own spaCy nlp.pipe", [wps(r["one"]) / wps(r["kgnlp"]) for r in rounds])
+    _ratios("2 workers / 1 worker", [wps(r["two"]) / wps(r["one"]) for r in rounds])
+    if not args.no_corpora:
+        import corpus  # benchmarks/corpus.py
+
+        print("\n   the whole kg build command (start-up, store, graph.ttl, graph.html) beside bare nlp.pipe, one process:")
+        results = {}
+        for kind in ["wikinews", "short"] + (["wikinews4"] if args.scale else []):
+            results[kind] = [corpus.compare(kind) for _ in range(1 if kind == "wikinews4" else args.repeat)]
+            corpus.report(results[kind][-1], indent="   ")
+            _ratios(f"{kind}: kg build / bare nlp.pipe", [r["bare_seconds"] / r["kg_seconds"] for r in results[kind]])
+        if "wikinews4" in results:
+            growth = results["wikinews4"][0]["kg_peak_mb"] / statistics.median(r["kg_peak_mb"] for r in results["wikinews"]) - 1
+            print(f"   peak memory, corpus 4x against 1x: {growth:+.0%}")
     d1 = run("kg_build_dask", workers=1)
     d2 = run("kg_build_dask", workers=2)
     print(f"   kg build --dask local, 1 worker    {wps(d1):9,.0f} words/s   (parent peak {d1['peak_mb']:.0f} MB)")
