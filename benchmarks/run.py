@@ -274,7 +274,7 @@ def main() -> None:
     d1 = run("kg_build_dask", workers=1)
     d2 = run("kg_build_dask", workers=2)
     print(f"   kg build --dask local, 1 worker    {wps(d1):9,.0f} words/s   (parent peak {d1['peak_mb']:.0f} MB)")
-    print(f"   kg build --dask local, 2 workers   {wps(d2):9,.0f} words/s   ({wps(d2) / wps(d1):.2f}x one Dask worker, {wps(d2) / wps(one):.2f}x one process)")
+    print(f"   kg build --dask local, 2 workers   {wps(d2):9,.0f} words/s   ({wps(d2) / wps(d1):.2f}x one Dask worker, {wps(d2) / wps(last['one']):.2f}x one process (last round))")
 
     with tempfile.TemporaryDirectory() as d:
         data = Path(d) / "synthetic.nt"
