@@ -34,7 +34,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from .nlp.classifier import SHORT_PREFIX
 from .nlp.paths import PACKAGE_MODELS as MODEL_DIR
 
 NER_DIR = MODEL_DIR / "ner"
@@ -254,8 +253,8 @@ class _Rows:
         self.labels: list[dict[str, int]] = []  # relation → 1/0; a relation the source does not annotate is absent
         self.short: list[bool] = []  # the pair comes from a text read as sentences (see syntax.SHORT_TEXT)
 
-    def add(self, feats: dict, labels: dict[str, int]) -> None:
-        self.short.append(any(name.startswith(SHORT_PREFIX) for name in feats))
+    def add(self, feats: dict, labels: dict[str, int], short: bool) -> None:
+        self.short.append(short)
         for name in feats:
             j = self.vocab.get(name)
             if j is None:
@@ -309,7 +308,7 @@ def _pair_rows(nlp, resolver, docs: list[dict], annotated: set[str], complete: b
                     labels[r] = int(hit)
             if labels:
                 feats, _ = pair_features(a, b, ctx)
-                rows.add(with_domain(feats, ctx.short), labels)
+                rows.add(with_domain(feats, ctx.short), labels, ctx.short)
 
 
 def _best_threshold(p, y) -> tuple[float, float, int, int, int]:

@@ -49,14 +49,12 @@ class _Node:
                 raise ValueError(f"node {self.name}: attribute {attr} is not supported (only {', '.join(ATTRS)})")
             column = ATTRS.index(attr)
             if isinstance(value, str):
-                test = (column, frozenset([_value_id(attr, value)]), True)
+                self.tests.append((column, frozenset([_value_id(attr, value)]), True))
             elif isinstance(value, dict) and set(value) <= {"IN", "NOT_IN"}:
                 for key, words in value.items():
                     self.tests.append((column, frozenset(_value_id(attr, w) for w in words), key == "IN"))
-                continue
             else:
                 raise ValueError(f"node {self.name}: {attr} must be a string or an IN / NOT_IN list")
-            self.tests.append(test)
         wanted = [(column, ids) for column, ids, want in self.tests if want and 0 not in ids]
         if wanted:
             self.index = min(wanted, key=lambda t: _INDEXED.index(ATTRS[t[0]]))
@@ -73,7 +71,7 @@ class _Parsed:
         self.rows = [tuple(r) for r in cols]
         heads = doc.to_array([ATTR_IDS["HEAD"]]).astype("int64").tolist() if len(doc) else []
         n = len(self.rows)
-        self.head = [i + int(h) for i, h in enumerate(heads)]
+        self.head = [i + h for i, h in enumerate(heads)]
         self.children: list[list[int]] = [[] for _ in range(n)]
         for i, h in enumerate(self.head):
             if h != i:
@@ -147,9 +145,6 @@ class TreeMatcher:
             column, ids = nodes[0].index
             for v in ids:
                 self._by_value.setdefault(column, {}).setdefault(v, []).append(number)
-
-    def __len__(self) -> int:
-        return len(self.patterns)
 
     def __call__(self, doc: Doc, keys=None) -> Iterator[tuple[str, list[int]]]:
         """Every match, or only those of the patterns whose key is in `keys`."""
