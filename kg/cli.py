@@ -120,8 +120,9 @@ def _build(b, paths, out, model, workers, no_html, progress, client, store_url, 
 @click.option("--format", "-f", "fmt", default="table", type=click.Choice(["table", "csv", "json"]), show_default=True)
 @click.option("--update", is_flag=True, help="Allow SPARQL UPDATE (writes to the store).")
 @click.option("--timeout", default=None, type=click.FloatRange(min=0, min_open=True), help="Give up after this many seconds.")
+@click.option("--allow-service", is_flag=True, help="Allow SERVICE clauses (federated query: the engine fetches from the URLs they name).")
 @store_options
-def query(sparql, graph, fmt, update, timeout, store_url, query_endpoint, update_endpoint):
+def query(sparql, graph, fmt, update, timeout, allow_service, store_url, query_endpoint, update_endpoint):
     """Run a SPARQL query (text or a .rq file); prefixes kg:, schema:, prov:, rdfs:, skos:, xsd: … are predeclared.
 
     Example: kg query 'SELECT ?p ?org WHERE { ?p kg:worksFor ?org }' --graph out
@@ -131,7 +132,7 @@ def query(sparql, graph, fmt, update, timeout, store_url, query_endpoint, update
 
     text = read_query(sparql)
     with open_store(graph, store_url, write=update, query_endpoint=query_endpoint, update_endpoint=update_endpoint) as store:
-        click.echo(format_result(run_query_timed(store, text, update=update, timeout=timeout), fmt))
+        click.echo(format_result(run_query_timed(store, text, update=update, timeout=timeout, allow_service=allow_service), fmt))
 
 
 @cli.command()
@@ -208,7 +209,7 @@ def serve(graph, host, port, timeout, store_url, query_endpoint, update_endpoint
 
     from .errors import Errors
     from .store import open_store
-    from .web.app import create_app
+    from .web.app import create_app, host_names, is_loopback
 
     store = open_store(graph, store_url, query_endpoint=query_endpoint, update_endpoint=update_endpoint)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
@@ -219,7 +220,10 @@ def serve(graph, host, port, timeout, store_url, query_endpoint, update_endpoint
         store.close()
         raise KGError(Errors.E070.format(host=host, port=port, reason=e.strerror or e)) from None
     bound = sock.getsockname()[1]
-    app = create_app(store, location=None if store_url else graph, url=store_url, timeout=timeout)
+    app = create_app(store, location=None if store_url else graph, url=store_url, timeout=timeout, hosts=host_names(host))
+    if not is_loopback(host):
+        click.echo(f"kg: warning: serving on {host}, not loopback: the graph is open to the network; anyone who can "
+                   f"reach this machine on port {bound} can read all of it and run queries on it", err=True)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"kg: serving {store_url or graph} at http://{shown}:{bound}/  (Ctrl-C to stop)", err=False)
     sys.stdout.flush()

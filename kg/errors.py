@@ -37,6 +37,7 @@ class Errors:
     E032 = "the query ran longer than {seconds} s and was stopped (raise --timeout)"
     E033 = "unknown format '{fmt}'; choose one of: {choices}"
     E034 = "the query failed: {reason}"
+    E035 = "the query uses SERVICE (federated query), which would send requests to other servers; kg query refuses it unless you pass --allow-service"
     E040 = "{path}: not a valid gold file: {reason}"
     E050 = "the SPARQL endpoint {url} failed: {reason}"
     E060 = "no node named '{name}' in the graph"

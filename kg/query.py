@@ -31,13 +31,37 @@ def read_query(text_or_path: str) -> str:
     return text_or_path
 
 
+# What is not SPARQL keywords: strings (long and short), IRIs, comments. SERVICE inside them is data.
+_NOT_KEYWORDS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*',
+    re.S,
+)
+_SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.I)
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def uses_service(query: str) -> bool:
+    """Whether the query asks another endpoint for data (a SERVICE clause: federated query).
+
+    Scanned on the query as the parser sees it: \\u escapes decoded first (SPARQL applies them
+    before parsing), then strings, IRIs and comments set aside, so "Forest Service" in a literal
+    or ex:service as a name is not one."""
+    text = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
+    return bool(_SERVICE.search(_NOT_KEYWORDS.sub(" ", text)))
+
+
 def is_update(query: str) -> bool:
     body = _PROLOGUE.sub("", query, count=1)
     return bool(_UPDATE.match(body))
 
 
-def run_query(store, query: str, update: bool = False):
-    """Run SPARQL on the store. Returns (variables, rows) for SELECT, a bool for ASK, triples for CONSTRUCT."""
+def run_query(store, query: str, update: bool = False, allow_service: bool = False):
+    """Run SPARQL on the store. Returns (variables, rows) for SELECT, a bool for ASK, triples for CONSTRUCT.
+
+    A query with SERVICE is refused unless `allow_service`: the engine would fetch from the URL it names."""
+    if not allow_service and uses_service(query):
+        raise KGError(Errors.E035)
     try:
         if is_update(query):
             if not update:
@@ -54,18 +78,18 @@ def run_query(store, query: str, update: bool = False):
     return result[1]
 
 
-def run_query_timed(store, query: str, update: bool = False, timeout: float | None = None):
+def run_query_timed(store, query: str, update: bool = False, timeout: float | None = None, allow_service: bool = False):
     """run_query, giving up after `timeout` seconds (the engine cannot be interrupted, so the
     query keeps a daemon thread until the process exits; the CLI exits right away)."""
     if not timeout:
-        return run_query(store, query, update)
+        return run_query(store, query, update, allow_service)
     import threading
 
     box: dict = {}
 
     def work():
         try:
-            box["result"] = run_query(store, query, update)
+            box["result"] = run_query(store, query, update, allow_service)
         except BaseException as e:  # noqa: BLE001 - handed back to the caller's thread
             box["error"] = e
 

@@ -27,6 +27,7 @@ from ..ontology import ONTOLOGY_DIR
 from .data import Pages
 from .engine import QueryEngine, QueryFailed, QueryRefused, QueryTimeout, negotiate
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 _STATIC = {
@@ -47,8 +48,11 @@ def example_queries() -> list[dict]:
     return out
 
 
-def create_app(store, location: str | None = None, url: str | None = None, timeout: float = 10.0, query_workers: int = 2) -> Starlette:
-    """The web app over an open store (a KGStore or RemoteKGStore); user SPARQL runs in `QueryEngine`."""
+def create_app(store, location: str | None = None, url: str | None = None, timeout: float = 10.0, query_workers: int = 2,
+               hosts: set[str] | frozenset[str] = LOOPBACK_HOSTS) -> Starlette:
+    """The web app over an open store (a KGStore or RemoteKGStore); user SPARQL runs in `QueryEngine`.
+
+    `hosts`: the names the server answers to (the Host header, port aside); by default loopback only."""
     pages = Pages(store)
     engine = QueryEngine(location=location, url=url, timeout=timeout, workers=query_workers)
     env = Environment(loader=PackageLoader("kg.web", "templates"), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
@@ -176,13 +180,85 @@ def create_app(store, location: str | None = None, url: str | None = None, timeo
 
     app = Starlette(routes=routes, exception_handlers={HTTPException: not_found, 404: not_found, 500: server_error}, lifespan=lifespan)
     app.add_middleware(_SecurityHeaders)
+    app.add_middleware(_SameOrigin, hosts=frozenset(h.lower() for h in hosts))
     app.state.pages = pages
     app.state.engine = engine
     return app
 
 
+def host_names(host: str) -> frozenset[str]:
+    """The Host names a server bound to `host` answers to: loopback names always, the address
+    given, and for a wildcard address (0.0.0.0, ::) this machine's own names and addresses."""
+    import ipaddress
+    import socket
+
+    names = set(LOOPBACK_HOSTS) | {f"[{host}]" if ":" in host else host}
+    try:
+        wildcard = ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        wildcard = False
+    if wildcard:
+        for name in {socket.gethostname(), socket.getfqdn()}:
+            names.add(name)
+            with contextlib.suppress(OSError):
+                for *_, addr in socket.getaddrinfo(name, None):
+                    names.add(f"[{addr[0]}]" if ":" in addr[0] else addr[0])
+    return frozenset(n.lower() for n in names)
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower() == "localhost"
+
+
 def _plain(status: int, message: str) -> Response:
     return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8")
+
+
+class _SameOrigin:
+    """Answer only requests addressed to this server, from this server's own pages or from non-browser clients.
+
+    - The Host header must name this server (loopback, or the --host given): a page elsewhere that
+      points its own name at 127.0.0.1 (DNS rebinding) gets 421, not the graph.
+    - Requests with an effect (any method but GET/HEAD) and every SPARQL or API request must not come
+      from another site: a browser marks them with Sec-Fetch-Site and Origin, which must say this
+      origin. Clients that send neither (curl, rdflib's SPARQLStore) are no browser and pass.
+    """
+
+    SAFE = {"GET", "HEAD"}
+    GUARDED = ("/sparql", "/api/")
+
+    def __init__(self, app, hosts: frozenset[str]):
+        self.app = app
+        self.hosts = hosts
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        host = headers.get("host", "")
+        if _host_name(host) not in self.hosts:
+            return await _plain(421, "this server answers only requests addressed to it (its Host is not "
+                                     f"{host[:100]!r}); see SECURITY.md")(scope, receive, send)
+        if scope["method"] not in self.SAFE or scope["path"].startswith(self.GUARDED):
+            site = headers.get("sec-fetch-site")
+            origin = headers.get("origin")
+            if (site is not None and site not in ("same-origin", "none")) or (
+                    origin is not None and origin.lower() != f"{scope.get('scheme', 'http')}://{host.lower()}"):
+                return await _plain(403, "cross-site request refused: only this server's own pages may send it")(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+
+def _host_name(host: str) -> str:
+    """The name part of a Host header: 'localhost:8080' → 'localhost', '[::1]:80' → '[::1]'."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[: host.find("]") + 1] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 class _SecurityHeaders:

@@ -16,7 +16,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..query import is_update
+from ..query import is_update, uses_service
 
 # media type → (kind, pyoxigraph format name); kind "results" for SELECT/ASK, "graph" for CONSTRUCT/DESCRIBE
 RESULT_TYPES = {
@@ -156,6 +156,8 @@ class QueryEngine:
             raise QueryRefused("no query given")
         if is_update(query):
             raise QueryRefused("this endpoint is read-only: SPARQL UPDATE is refused")
+        if uses_service(query):
+            raise QueryRefused("SERVICE (federated query) is refused: this server sends no requests to other servers")
         if self.url:
             return self._forward(query, results_type, graph_type)
         try:
