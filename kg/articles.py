@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -43,9 +44,30 @@ class Article:
         return cls(id=sha[:16], path=path, text=text, sha=sha)
 
 
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the bytes look like UTF-16 text with no byte-order mark:
+    mostly-Latin text has a NUL in every other byte, on one side only."""
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    zero_odd = sum(1 for i in range(1, 2 * pairs, 2) if head[i] == 0)
+    zero_even = sum(1 for i in range(0, 2 * pairs, 2) if head[i] == 0)
+    if zero_odd >= 0.6 * pairs and zero_even == 0:
+        return "utf-16-le"
+    if zero_even >= 0.6 * pairs and zero_odd == 0:
+        return "utf-16-be"
+    return None
+
+
 def _decode(data: bytes, path: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
+    bomless = _utf16_without_bom(data[:_SNIFF])
+    if bomless:
+        try:
+            return data.decode(bomless)
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -61,7 +83,7 @@ def _check_binary(head: bytes, path: str) -> None:
     for magic, kind in _MAGIC.items():
         if head.startswith(magic):
             raise KGError(Errors.E003.format(path=path, kind=kind))
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")) and not _utf16_without_bom(head):
         raise KGError(Errors.E003.format(path=path, kind="NUL bytes"))
 
 
@@ -98,7 +120,7 @@ def read_article(path: Path, display: str | None = None) -> Article:
             _check_binary(head, name)
             data = head + f.read()
     except OSError as e:
-        raise KGError(Errors.E022.format(path=name, reason=e.strerror or e)) from None
+        raise KGError(Errors.E008.format(path=name, reason=e.strerror or e)) from None
     text = _decode(data, name)
     if suffix in HTML_SUFFIXES:
         text = html_to_text(text)
@@ -112,35 +134,86 @@ def read_article(path: Path, display: str | None = None) -> Article:
     return Article.from_text(text, path=name)
 
 
-def find_files(paths: Iterable[str]) -> list[Path]:
-    """Expand folders into their article files (sorted, recursive); '-' stays as stdin."""
+def _folder_files(folder: Path, skipped: list[tuple[str, str]]) -> list[Path]:
+    """The article files under a folder, sorted. Links are followed only to files inside the folder;
+    what is left alone (other files, links out, folders that cannot be read) goes into `skipped`."""
+    root = folder.resolve()
+    files: list[Path] = []
+
+    def unreadable(e: OSError) -> None:
+        skipped.append((str(e.filename), f"cannot read the folder ({e.strerror or e})"))
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
+        for d in dirnames:
+            if (Path(dirpath) / d).is_symlink():
+                skipped.append((str(Path(dirpath) / d), "a link to a folder (not followed)"))
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            f = Path(dirpath) / name
+            if name.startswith("."):
+                continue  # .DS_Store, editor files
+            if f.suffix.lower() not in SUFFIXES:
+                skipped.append((str(f), "not an article (.txt, .md, .html)"))
+                continue
+            if f.is_symlink():
+                try:
+                    target = f.resolve(strict=True)
+                except OSError:
+                    skipped.append((str(f), "a broken link"))
+                    continue
+                if not target.is_relative_to(root):
+                    skipped.append((str(f), "a link to a file outside the folder (not followed)"))
+                    continue
+            files.append(f)
+    return sorted(files)
+
+
+def find_files(paths: Iterable[str], skipped: list[tuple[str, str]] | None = None, failed: list[str] | None = None) -> list[Path]:
+    """Expand folders into their article files (sorted, recursive); '-' stays as stdin.
+
+    With `failed` (a list), a path that does not exist is noted there and the rest are still found;
+    without it, it is an error. `skipped` collects what folders hold besides articles."""
     out: list[Path] = []
+    skipped = [] if skipped is None else skipped
     for p in paths:
         if p == "-":
             out.append(Path("-"))
             continue
         path = Path(p)
         if path.is_dir():
-            files = sorted(f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
-            if not files:
+            files = _folder_files(path, skipped)
+            if not files and failed is None:
                 raise KGError(Errors.E005.format(path=p))
+            if not files:
+                failed.append(Errors.E005.format(path=p))
             out.extend(files)
         elif path.exists():
             out.append(path)
+        elif failed is not None:
+            failed.append(Errors.E001.format(path=p))
         else:
             raise KGError(Errors.E001.format(path=p))
     return out
 
 
-def read_articles(paths: Iterable[str], stdin=None) -> Iterator[Article]:
-    """Yield articles lazily, one file at a time (a corpus is never held in memory)."""
-    for path in find_files(paths):
-        if str(path) == "-":
-            data = (stdin or sys.stdin.buffer).read()
-            _check_binary(data[:_SNIFF], "<stdin>")
-            text = _decode(data, "<stdin>")
-            if not text.strip():
-                raise KGError(Errors.E002.format(path="<stdin>"))
-            yield Article.from_text(text.replace("\r\n", "\n"), "<stdin>")
-        else:
-            yield read_article(path)
+def read_articles(paths: Iterable[str], stdin=None, failed: list[str] | None = None,
+                  skipped: list[tuple[str, str]] | None = None) -> Iterator[Article]:
+    """Yield articles lazily, one file at a time (a corpus is never held in memory).
+
+    With `failed` (a list), a file that cannot be read as an article is noted there (one line that
+    names it and says why) and the others are still read; without it, the first one is an error."""
+    for path in find_files(paths, skipped, failed):
+        try:
+            if str(path) == "-":
+                data = (stdin or sys.stdin.buffer).read()
+                _check_binary(data[:_SNIFF], "<stdin>")
+                text = _decode(data, "<stdin>")
+                if not text.strip():
+                    raise KGError(Errors.E002.format(path="<stdin>"))
+                yield Article.from_text(text.replace("\r\n", "\n"), "<stdin>")
+            else:
+                yield read_article(path)
+        except KGError as e:
+            if failed is None:
+                raise
+            failed.append(str(e))

@@ -32,15 +32,21 @@ class Summary:
     relations: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     outputs: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # one line per file that could not be read, naming it
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (path, why) left alone in the folders given
 
     def lines(self) -> list[str]:
         out = [
-            f"documents: {self.documents} built, {self.skipped} unchanged (skipped)",
+            f"documents: {self.documents} built, {self.skipped} unchanged (skipped)"
+            + (f", {len(self.failed)} could not be read" if self.failed else ""),
             "entities: " + (", ".join(f"{k} {v}" for k, v in self.entities.most_common()) or "none"),
             "relations: " + (", ".join(f"{k} {v}" for k, v in self.relations.most_common()) or "none"),
             f"triples added: {self.triples}; words: {self.words}; seconds: {self.seconds:.1f}"
             + (f" ({self.words / self.seconds:,.0f} words/s)" if self.seconds > 0 else ""),
         ]
+        if self.ignored:
+            shown = "; ".join(f"{p}: {why}" for p, why in self.ignored[:5])
+            out.append(f"left alone: {len(self.ignored)} file{'s' if len(self.ignored) != 1 else ''} ({shown}{'; …' if len(self.ignored) > 5 else ''})")
         out.extend(f"wrote {p}" for p in self.outputs)
         return out
 
@@ -151,6 +157,12 @@ def _worker_extract(articles: list[Article]) -> list[tuple[Article, dict[str, En
     return list(_resolved_pieces(_WORKER["nlp"], _WORKER["resolver"], articles))
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "wb"):
     """Write to a temporary file beside `path`, then rename: readers never see half a file."""
@@ -160,6 +172,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb"):
     except OSError as e:
         raise KGError(Errors.E022.format(path=path, reason=e.strerror or e)) from None
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; the output gets the mode any new file would
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush()
@@ -191,16 +204,19 @@ def build_into(store: KGStore, articles: Iterable[Article], model: str | None = 
                 continue
             yield a
 
-    last = None
+    last, pieces_left = None, 0
     for article, ents, facts in extract(fresh(), model=model, workers=workers, dask=dask):
-        iris = entity_iris(ents, store.by_match_key({match_key(k) for k in ents}))
-        labels = store.labels(set(iris.values()))
-        triples = document_triples(article, ents, facts, ont, labels, iris)
-        summary.triples += store.add_triples(triples)
-        if article is not last:  # a long article arrives in several pieces
+        if article is not last:  # a long article arrives in several pieces, one after the other
             summary.documents += 1
             summary.words += len(article.text.split())
-            last = article
+            last, pieces_left = article, (1 if len(article.text) <= MAX_CHARS else sum(1 for _ in chunks(article.text)))
+        iris = entity_iris(ents, store.by_match_key({match_key(k) for k in ents}))
+        labels = store.labels(set(iris.values()))
+        pieces_left -= 1
+        # the content hash goes in with the last piece: an article cut short by Ctrl-C or kill -9 is
+        # built again by the next build, not skipped as unchanged
+        triples = document_triples(article, ents, facts, ont, labels, iris, whole=pieces_left == 0)
+        summary.triples += store.add_triples(triples)
         summary.entities.update(ont.top_class(e.cls) for e in ents.values())
         summary.relations.update(f.relation for f in facts)
         if progress is not None:
@@ -227,11 +243,30 @@ def write_outputs(store: KGStore, out: str | os.PathLike, html: bool = True) -> 
     return written
 
 
+def readable_articles(paths: Iterable[str], failed: list[str], ignored: list[tuple[str, str]]) -> Iterator[Article]:
+    """The articles of `paths`, read lazily; a file that cannot be read is noted in `failed` and the
+    rest are read. When not one can be read, the error is raised before anything is opened or written."""
+    import itertools
+
+    articles = read_articles(paths, failed=failed, skipped=ignored)
+    first = next(articles, None)
+    if first is None:
+        if len(failed) == 1:
+            raise KGError(failed[0])
+        raise KGError(Errors.E009.format(n=len(failed), reasons="; ".join(failed[:3]) + ("; …" if len(failed) > 3 else "")))
+    return itertools.chain([first], articles)
+
+
 def build(paths: Iterable[str], out: str | os.PathLike, model: str | None = None, workers: int = 1, html: bool = True, progress=None,
           dask=None) -> Summary:
-    """Build articles (files, folders or '-') into the graph in `out` and write its outputs."""
-    articles = read_articles(paths)
+    """Build articles (files, folders or '-') into the graph in `out` and write its outputs.
+
+    Every readable file is built; each one that cannot be read is named in `Summary.failed`."""
+    failed: list[str] = []
+    ignored: list[tuple[str, str]] = []
+    articles = readable_articles(paths, failed, ignored)
     with KGStore.for_writing(out) as store:
         summary = build_into(store, articles, model=model, workers=workers, progress=progress, dask=dask)
+        summary.failed, summary.ignored = failed, ignored
         summary.outputs = write_outputs(store, out, html=html)
     return summary

@@ -75,7 +75,7 @@ def build(paths, out, model, workers, no_html, quiet, dask_address, store_url, q
 
     bar = None
     if not quiet and sys.stderr.isatty():
-        bar = tqdm(total=len(find_files(paths)), unit="doc", desc="building", file=sys.stderr)
+        bar = tqdm(total=len(find_files(paths, failed=[])), unit="doc", desc="building", file=sys.stderr)
         words = [0]
 
         def tick(article):
@@ -102,15 +102,22 @@ def build(paths, out, model, workers, no_html, quiet, dask_address, store_url, q
     if not quiet:
         for line in summary.lines():
             click.echo(line)
+    for line in summary.failed:
+        click.echo(f"kg: error: {line}", err=True)
+    if summary.failed:
+        sys.exit(1)
 
 
 def _build(b, paths, out, model, workers, no_html, progress, client, store_url, query_endpoint, update_endpoint):
     if store_url:
-        from .articles import read_articles
         from .store import open_store
 
+        failed, ignored = [], []
+        articles = b.readable_articles(paths, failed, ignored)
         with open_store(url=store_url, query_endpoint=query_endpoint, update_endpoint=update_endpoint) as store:
-            return b.build_into(store, read_articles(paths), model=model, workers=workers, progress=progress, dask=client)
+            summary = b.build_into(store, articles, model=model, workers=workers, progress=progress, dask=client)
+        summary.failed, summary.ignored = failed, ignored
+        return summary
     return b.build(paths, out, model=model, workers=workers, html=not no_html, progress=progress, dask=client)
 
 
@@ -238,7 +245,8 @@ def serve(graph, host, port, timeout, store_url, query_endpoint, update_endpoint
 @click.argument("gold")
 @click.option("--model", default=None, help="spaCy model package or path.")
 @click.option("--errors", "show_errors", is_flag=True, help="List missed and spurious facts.")
-def eval_(gold, model, show_errors):
+@click.option("--calibration", is_flag=True, help="Also print the share of facts right per confidence bin.")
+def eval_(gold, model, show_errors, calibration):
     """Build the gold file's texts and print P/R/F1 per relation, micro, and entities.
 
     Example: kg eval ../shared/eval/seed_gold.jsonl
@@ -251,13 +259,17 @@ def eval_(gold, model, show_errors):
             click.echo(line)
     for line in report.lines():
         click.echo(line)
+    if calibration:
+        for line in report.calibration_lines():
+            click.echo(line)
 
 
 @cli.command()
 @click.option("--train", "train_path", required=True, multiple=True, help="Gold JSONL (CoNLL04 spans or DWIE mention clusters); repeat for several.")
 @click.option("--dev", "dev_path", multiple=True, help="Gold JSONL to pick the best epoch and thresholds on; repeat for several.")
 @click.option("--epochs", default=12, show_default=True, type=click.IntRange(1, 100))
-@click.option("--only", type=click.Choice(["ner", "relations"]), default=None, help="Retrain one part only.")
+@click.option("--only", type=click.Choice(["ner", "relations", "calibration"]), default=None,
+              help="Retrain one part only (calibration: the patterns' confidences on --dev).")
 @click.option("--models", "models_dir", default=None, help="Where to write the models (default: the package's kg/models, used at run time).")
 def train(train_path, dev_path, epochs, only, models_dir):
     """Retrain the news NER and the relation classifier shipped in kg/models/.
@@ -277,6 +289,9 @@ def train(train_path, dev_path, epochs, only, models_dir):
     if only in (None, "relations"):
         ner = out / "ner"  # the NER just trained (or already there) is the one relations are learned over
         training.train_relations(train_path, dev_path, out_path=out / "relations.json", ner_dir=ner if (ner / "training.json").exists() else None, log=click.echo)
+    if only in (None, "relations", "calibration") and dev_path:
+        # the patterns' confidences, measured on dev with the models just trained
+        training.calibrate_patterns(dev_path, models=out, log=click.echo)
 
 
 def main():  # pragma: no cover

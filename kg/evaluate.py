@@ -53,6 +53,25 @@ class Report:
     entities: Score = field(default_factory=Score)
     documents: int = 0
     errors: list[str] = field(default_factory=list)  # missed and spurious facts, for inspection
+    judged: list[tuple[float, bool]] = field(default_factory=list)  # each predicted fact: its confidence, and whether it is right
+    verdicts: dict[tuple, bool] = field(default_factory=dict)  # (subject, predicate, object) → right, for each scored fact
+
+    def calibration(self, bins=(0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)) -> list[tuple[float, float, int, float]]:
+        """(low, high, facts, share right) per confidence bin: is a fact at 0.8 right 8 times in 10?"""
+        out = []
+        for lo, hi in zip(bins, bins[1:]):
+            inside = [ok for c, ok in self.judged if lo <= c < hi or (hi == bins[-1] and c == hi)]
+            out.append((lo, hi, len(inside), sum(inside) / len(inside) if inside else float("nan")))
+        return out
+
+    def calibration_lines(self) -> list[str]:
+        out = [f"{'confidence':<12} {'facts':>6} {'right':>6}"]
+        for lo, hi, n, share in self.calibration():
+            out.append(f"{lo:.1f}–{hi:.1f}     {n:6d} {share:6.3f}" if n else f"{lo:.1f}–{hi:.1f}     {n:6d}      -")
+        high = [ok for c, ok in self.judged if c >= 0.8]
+        if high:
+            out.append(f"≥ 0.8        {len(high):6d} {sum(high) / len(high):6.3f}")
+        return out
 
     def lines(self) -> list[str]:
         out = [f"{'relation':<16} {'P':>6} {'R':>6} {'F1':>6} {'gold':>5} {'pred':>5}"]
@@ -160,6 +179,13 @@ def score(docs: list[dict], g) -> Report:
     # Facts.
     for rel in sorted(gold_relations):
         rep.relations[rel] = Score()
+    # each direct triple's confidence: the highest of the assertions that state it (leads aside)
+    confidence: dict[tuple, float] = {}
+    for a in g.subjects(RDF.type, KG.Assertion):
+        if str(g.value(a, KG.status)) == "uncertain":
+            continue
+        key = (g.value(a, RDF.subject), g.value(a, RDF.predicate), g.value(a, RDF.object))
+        confidence[key] = max(confidence.get(key, 0.0), float(g.value(a, KG.confidence) or 0.0))
     preds = []
     for rel in gold_relations:
         iri = ont.relations[rel].iri if rel in ont.relations else KG[rel]
@@ -175,6 +201,9 @@ def score(docs: list[dict], g) -> Report:
         ]
         sc = rep.relations[rel]
         sc.pred += 1
+        triple = (s, ont.relations[rel].iri if rel in ont.relations else KG[rel], o)
+        rep.judged.append((confidence.get(triple, 0.0), bool(hits)))
+        rep.verdicts[triple] = bool(hits)
         if hits:
             sc.tp_pred += 1
             matched_facts.update(hits)

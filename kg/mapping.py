@@ -1,7 +1,7 @@
 """Entities and facts → RDF triples against the ontology, each fact with PROV-O provenance.
 
 Design: every fact is a direct triple (`entity kg:relation entity-or-literal`) *and* a
-`kg:Assertion` node (an `rdf:Statement` with an IRI, never a blank node) that records where it
+`kg:Assertion` node (a lead the model is unsure of, status "uncertain", is the Assertion alone) (an `rdf:Statement` with an IRI, never a blank node) that records where it
 came from: the article, the sentence and its offsets, the pattern, a confidence, a status
 (asserted / planned), qualifiers (date, amount, quantity) and who the article attributes it to.
 """
@@ -84,12 +84,19 @@ def _money(label: str) -> Iterator[tuple[URIRef, Literal]]:
         yield KG.currency, Literal(cur)
 
 
-def article_triples(article: Article) -> Iterator[Triple]:
+def stored_whole(article: Article) -> Triple:
+    """The article's content hash: written once the whole article is in the store, so that a build
+    interrupted inside a long article builds it again instead of skipping it as unchanged."""
+    return article_iri(article), KG.contentHash, Literal(article.sha)
+
+
+def article_triples(article: Article, whole: bool = True) -> Iterator[Triple]:
     a = article_iri(article)
     yield a, RDF.type, KG.NewsArticle
     yield a, RDFS.label, Literal(clean_literal(article.path.rsplit("/", 1)[-1]))
     yield a, KG.fileName, Literal(clean_literal(article.path))
-    yield a, KG.contentHash, Literal(article.sha)
+    if whole:
+        yield stored_whole(article)
     first = next((line for line in article.text.splitlines() if line.strip()), "")[:200]
     yield a, SCHEMA.headline, Literal(clean_literal(first.strip()))
     yield a, SCHEMA.articleBody, Literal(article.text)  # as read: mention offsets point into it
@@ -122,7 +129,8 @@ def fact_triples(fact: Fact, ont: Ontology, article: Article, iris: dict[str, UR
     s = iris[fact.head]
     p = ont.relations[fact.relation].iri
     o = iris[fact.tail] if fact.tail else Literal(clean_literal(fact.literal or ""))
-    yield s, p, o
+    if fact.status != "uncertain":  # a lead is no fact: only its Assertion says it, with its status
+        yield s, p, o
     ident = "|".join([article.sha, fact.head, fact.relation, fact.tail or "", fact.literal or "", str(fact.start)])
     a = ID[f"assertion/{hashlib.sha1(ident.encode('utf-8')).hexdigest()[:20]}"]
     yield a, RDF.type, KG.Assertion
@@ -144,13 +152,14 @@ def fact_triples(fact: Fact, ont: Ontology, article: Article, iris: dict[str, UR
 
 def document_triples(
     article: Article, ents: dict[str, Entity], facts: list[Fact], ont: Ontology, labels: dict[URIRef, str] | None = None,
-    iris: dict[str, URIRef] | None = None,
+    iris: dict[str, URIRef] | None = None, whole: bool = True,
 ) -> list[Triple]:
-    """All triples for one article. `labels` holds the rdfs:label already in the store per IRI;
-    `iris` each entity's IRI (`entity_iris`, with the nodes other spellings created in the store)."""
+    """All triples for one article (or one piece of a long one: `whole=False` leaves out the content
+    hash, `stored_whole` gives it once the last piece is in). `labels` holds the rdfs:label already in
+    the store per IRI; `iris` each entity's IRI (`entity_iris`, with the nodes other spellings created in the store)."""
     labels = {} if labels is None else labels
     iris = entity_iris(ents) if iris is None else iris
-    out = list(article_triples(article))
+    out = list(article_triples(article, whole))
     for ent in ents.values():
         out.extend(entity_triples(ent, ont, article, labels, iris[ent.key]))
     for fact in facts:

@@ -51,6 +51,37 @@ def uses_service(query: str) -> bool:
     return bool(_SERVICE.search(_NOT_KEYWORDS.sub(" ", text)))
 
 
+MAX_NESTING = 64  # brackets deeper than this are refused: Oxigraph's parser recurses and 5,000 levels overflow its stack
+
+
+def nesting(query: str) -> int:
+    """How deeply the query's brackets ((), {}, []) nest, strings, IRIs and comments aside."""
+    depth = deepest = 0
+    for ch in _NOT_KEYWORDS.sub(" ", query):
+        if ch in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")}]":
+            depth -= 1
+    return deepest
+
+
+def short_syntax_error(message: str, limit: int = 160) -> str:
+    """The parser's message in one short line: where, and the first few things it expected (its
+    character ranges, a wall of Unicode, left out)."""
+    text = " ".join(message.split())
+    head, sep, expected = text.partition("expected ")
+    if not sep:
+        return text[:limit]
+    expected = expected.removeprefix("one of ")
+    tokens = re.findall(r'"(?:[^"\\]|\\.)*"|\[[^\]]*\]|[A-Za-z_]\w*', expected)
+    items = [t for t in tokens if not t.startswith("[")]
+    if len(items) < len(tokens):
+        items.append("a name or a number")
+    shown = ", ".join(items[:8]) + (", …" if len(items) > 8 else "")
+    return (head + ("expected " if len(items) == 1 else "expected one of ") + shown)[:limit]
+
+
 def is_update(query: str) -> bool:
     body = _PROLOGUE.sub("", query, count=1)
     return bool(_UPDATE.match(body))
@@ -62,6 +93,8 @@ def run_query(store, query: str, update: bool = False, allow_service: bool = Fal
     A query with SERVICE is refused unless `allow_service`: the engine would fetch from the URL it names."""
     if not allow_service and uses_service(query):
         raise KGError(Errors.E035)
+    if nesting(query) > MAX_NESTING:
+        raise KGError(Errors.E036.format(limit=MAX_NESTING))
     try:
         if is_update(query):
             if not update:
@@ -70,7 +103,7 @@ def run_query(store, query: str, update: bool = False, allow_service: bool = Fal
             return None
         result = store.sparql(query)
     except SyntaxError as e:
-        raise KGError(Errors.E030.format(reason=" ".join(str(e).split()))) from None
+        raise KGError(Errors.E030.format(reason=short_syntax_error(str(e)))) from None
     except OSError as e:
         raise KGError(Errors.E034.format(reason=str(e).splitlines()[0])) from None
     if result[0] == "select":
@@ -91,6 +124,9 @@ def run_query_timed(store, query: str, update: bool = False, timeout: float | No
         try:
             box["result"] = run_query(store, query, update, allow_service)
         except BaseException as e:  # noqa: BLE001 - handed back to the caller's thread
+            # without its traceback and context: their frames hold the engine's result iterator, which
+            # must be dropped on this thread (pyoxigraph objects are unsendable)
+            e.__traceback__ = e.__context__ = e.__cause__ = None
             box["error"] = e
 
     t = threading.Thread(target=work, daemon=True)

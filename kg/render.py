@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import html
+import functools
 import json
 from collections import defaultdict
 from importlib import resources
+
+from markupsafe import Markup
 
 import networkx as nx
 
@@ -147,11 +149,6 @@ def first_view(g: nx.MultiDiGraph, limit: int = FIRST_VIEW) -> list[str] | None:
     return chosen
 
 
-def _safe_json(obj) -> str:
-    """JSON that cannot close a <script> element or open an HTML comment."""
-    return json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-
-
 def _asset(name: str) -> str:
     return resources.files("pyvis").joinpath("lib", "vis-9.1.2", name).read_text(encoding="utf-8")
 
@@ -173,117 +170,17 @@ def render_html(store: KGStore, focus_name: str | None = None, max_nodes: int | 
     present = sorted({d["cls"] for _, d in g.nodes(data=True)})
     legend = [{"cls": c, "label": ont.classes[c].label, "colour": ont.style(c)[0], "shape": ont.style(c)[1]} for c in present]
     relations = sorted({d["relation"]: d["label"] for _, _, d in g.edges(data=True)}.items())
-    page = _TEMPLATE
-    for key, value in {
-        "@@TITLE@@": html.escape(title),
-        "@@VIS_CSS@@": _asset("vis-network.css").replace("</", "<\\/"),
-        "@@VIS_JS@@": _asset("vis-network.min.js").replace("</script", "<\\/script"),
-        "@@NODES@@": _safe_json(nodes),
-        "@@EDGES@@": _safe_json(edges),
-        "@@LEGEND@@": _safe_json(legend),
-        "@@RELATIONS@@": _safe_json(relations),
-        "@@FIRST@@": _safe_json(shown),
-        "@@ISOLATED@@": str(isolated),
-    }.items():
-        page = page.replace(key, value)
-    return page
+    return _page_template().render(
+        title=title,
+        vis_css=Markup(_asset("vis-network.css").replace("</", "<\\/")),
+        vis_js=Markup(_asset("vis-network.min.js").replace("</script", "<\\/script")),
+        data={"nodes": nodes, "edges": edges, "legend": legend, "relations": relations, "first": shown, "isolated": isolated},
+    )
 
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; font-src data:">
-<title>@@TITLE@@</title>
-<style>@@VIS_CSS@@</style>
-<style>
- body{margin:0;font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#222;display:flex;height:100vh}
- #side{width:300px;padding:12px;border-right:1px solid #ddd;overflow:auto;box-sizing:border-box}
- #graph{flex:1;height:100vh}
- h1{font-size:16px;margin:0 0 8px} h2{font-size:13px;margin:14px 0 6px;text-transform:uppercase;color:#666}
- input[type=search]{width:100%;padding:6px;box-sizing:border-box}
- .sw{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:middle}
- label{display:block;cursor:pointer} #details{white-space:pre-wrap;background:#f7f7f7;padding:8px;border-radius:4px;min-height:40px}
- #count{color:#666;font-size:12px} button{margin-top:6px}
-</style></head>
-<body>
-<div id="side">
- <h1>@@TITLE@@</h1><div id="count"></div>
- <h2>Find</h2><input id="search" type="search" placeholder="Search a name…" autocomplete="off"><div id="hits"></div>
- <h2>Classes</h2><div id="legend"></div>
- <h2>Relations</h2><div id="relations"></div>
- <h2>Details</h2><div id="details">Click a node or an edge.</div>
- <button id="focus" disabled>Focus on selection</button> <button id="reset">Start over</button>
-</div>
-<div id="graph"></div>
-<script>@@VIS_JS@@</script>
-<script>
-(function(){
- "use strict";
- var NODES=@@NODES@@, EDGES=@@EDGES@@, LEGEND=@@LEGEND@@, RELATIONS=@@RELATIONS@@, FIRST=@@FIRST@@, ISOLATED=@@ISOLATED@@;
- // A large graph opens on its best-connected entities (FIRST); a click or a search brings in the rest.
- var adjacent={};
- EDGES.forEach(function(e){ (adjacent[e.from]=adjacent[e.from]||[]).push(e.to); (adjacent[e.to]=adjacent[e.to]||[]).push(e.from); });
- function firstView(){ if(!FIRST) return null; var s={}; FIRST.forEach(function(id){ s[id]=true; }); return s; }
- var shown=firstView();
- EDGES.forEach(function(e,i){e.id="e"+i;});
- var nodes=new vis.DataSet(NODES), edges=new vis.DataSet(EDGES);
- var hiddenCls={}, hiddenRel={}, focusSet=null, selected=null;
- function nodeVisible(n){ return !hiddenCls[n.cls] && (focusSet ? !!focusSet[n.id] : (!shown || !!shown[n.id])); }
- var nodeView=new vis.DataView(nodes,{filter:nodeVisible}), onScreen={};
- function seen(){ onScreen={}; nodeView.getIds().forEach(function(id){ onScreen[id]=true; }); }
- seen();
- // only edges between drawn nodes reach the network: a large graph's other edges cost nothing
- var edgeView=new vis.DataView(edges,{filter:function(e){ return !hiddenRel[e.relation] && onScreen[e.from] && onScreen[e.to]; }});
- var net=new vis.Network(document.getElementById("graph"),{},{
-   physics:{enabled:true,stabilization:{iterations:FIRST?80:200},barnesHut:{gravitationalConstant:-2500,centralGravity:FIRST?1.2:0.6,springLength:FIRST?90:120,avoidOverlap:0.3}},
-   edges:{font:{size:11,align:"middle",strokeWidth:3},smooth:{type:"dynamic"},color:{color:"#999"}},
-   nodes:{font:{size:18,strokeWidth:3,strokeColor:"#ffffff"},scaling:{label:{drawThreshold:3}}}, interaction:{hover:true,tooltipDelay:150}
- });
- window.kgNetwork=net;
- // The first stable frame: after stabilisation, or the first drawing when the layout came precomputed.
- function stable(){ if(!window.kgStabilized){ window.kgStabilized=true; window.kgStableAt=performance.now(); } }
- net.once("stabilized",function(){ stable(); net.setOptions({physics:{enabled:false}}); net.fit(); });
- net.once("stabilizationIterationsDone",function(){ stable(); });
- net.once("afterDrawing",function(){ window.kgDrawn=true; if(!nodeView.length) stable(); });
- // data last, so no event fires before the handlers above are in place
- net.setData({nodes:nodeView,edges:edgeView});
- function text(el,s){ el.textContent=s; }
- function count(){
-   var msg=nodeView.length+" entities, "+edgeView.length+" facts shown";
-   if(shown) msg=nodeView.length+" of "+NODES.length+" entities shown (the best connected; "+ISOLATED+" without a fact hidden). Click an entity to bring in its neighbours; search finds every entity.";
-   text(document.getElementById("count"), msg); window.kgShown=nodeView.length; }
- function relayout(){ net.setOptions({physics:{enabled:true}}); net.once("stabilized",function(){ net.setOptions({physics:{enabled:false}}); }); }
- function refresh(){ nodeView.refresh(); seen(); edgeView.refresh(); count(); }
- function reveal(id){ if(!shown) return false; var added=!shown[id]; shown[id]=true;
-   (adjacent[id]||[]).forEach(function(nb){ if(!shown[nb]){ shown[nb]=true; added=true; } });
-   if(added){ refresh(); relayout(); } return added; }
- var leg=document.getElementById("legend");
- LEGEND.forEach(function(c){ var l=document.createElement("label"), cb=document.createElement("input"), sw=document.createElement("span");
-   cb.type="checkbox"; cb.checked=true; cb.onchange=function(){ hiddenCls[c.cls]=!cb.checked; refresh(); };
-   sw.className="sw"; sw.style.background=c.colour; l.appendChild(cb); l.appendChild(sw); l.appendChild(document.createTextNode(c.label)); leg.appendChild(l); });
- var rel=document.getElementById("relations");
- RELATIONS.forEach(function(r){ var l=document.createElement("label"), cb=document.createElement("input");
-   cb.type="checkbox"; cb.checked=true; cb.onchange=function(){ hiddenRel[r[0]]=!cb.checked; refresh(); };
-   l.appendChild(cb); l.appendChild(document.createTextNode(" "+r[1])); rel.appendChild(l); });
- var details=document.getElementById("details"), focusBtn=document.getElementById("focus");
- net.on("click",function(p){
-   if(p.nodes.length){ var n=nodes.get(p.nodes[0]); selected=n.id; focusBtn.disabled=false;
-     text(details, n.title); reveal(n.id); }
-   else if(p.edges.length){ var e=edges.get(p.edges[0]);
-     text(details, nodes.get(e.from).label+" — "+e.label+" → "+nodes.get(e.to).label+"\\nconfidence "+e.confidence.toFixed(2)+" ("+e.status+")\\narticle: "+e.article+"\\n“"+e.sentence+"”"); }
- });
- focusBtn.onclick=function(){ if(!selected)return; focusSet={}; focusSet[selected]=true;
-   net.getConnectedNodes(selected).forEach(function(id){ focusSet[id]=true; }); refresh(); net.fit(); };
- document.getElementById("reset").onclick=function(){ focusSet=null; shown=firstView(); refresh(); relayout(); net.fit(); };
- var search=document.getElementById("search"), hits=document.getElementById("hits");
- search.oninput=function(){ var q=search.value.trim().toLowerCase(); hits.innerHTML="";
-   if(!q) return;
-   nodes.get({filter:function(n){ return n.label.toLowerCase().indexOf(q)>=0 || (n.aliases||[]).some(function(a){return a.toLowerCase().indexOf(q)>=0;}); }})
-     .slice(0,10).forEach(function(n){ var a=document.createElement("div"); a.className="hit"; a.style.cursor="pointer"; text(a,n.label);
-       a.onclick=function(){ focusSet=null; reveal(n.id); refresh(); net.selectNodes([n.id]); net.focus(n.id,{scale:1.2}); selected=n.id; focusBtn.disabled=false; text(details,n.title); };
-       hits.appendChild(a); });
- };
- count();
-})();
-</script>
-</body></html>
-"""
+@functools.cache
+def _page_template():
+    from jinja2 import Environment, PackageLoader
+
+    env = Environment(loader=PackageLoader("kg", "templates"), autoescape=True, keep_trailing_newline=True)
+    return env.get_template("graph.html")

@@ -7,6 +7,8 @@ ontology's domains and ranges, and anything type-incompatible is dropped here.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import unicodedata
 from collections import Counter
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
-from .nlp.classifier import Cluster, PairContext, candidate_pairs, load_model, pair_features
+from .nlp.classifier import Cluster, PairContext, candidate_pairs, evidence, load_model, pair_features
 from .nlp.lexicon import lexicon
 from .nlp.relations import title_text
 from .ontology import Ontology, load_ontology
@@ -24,7 +26,42 @@ _NODE_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "POLICY", "LAW", "
 _VALUE_LABELS = {"CARDINAL", "QUANTITY", "PERCENT"}
 NEAR_ONLY = {"nationality": 1}  # learned relations that must be written within this many sentences
 NOT_MEMBERSHIPS = {"Company", "EducationalInstitution", "MediaOutlet"}  # DWIE's clubs teach memberOf where worksFor is meant
-UNCERTAIN = 0.5  # a learned fact below this probability is written with status "uncertain" (a lead, drawn dashed)
+LEAD = 0.25  # a learned fact under its relation's threshold but at least this likely is kept as a lead: status
+# "uncertain", an Assertion with no direct triple (drawn dashed on request); so is one above its threshold
+# that no sentence, or pair of adjacent sentences, names both ends of
+
+
+# Facts built in code rather than by a pattern file, with their written confidence (the prior `kg train` calibrates)
+CODE_PATTERNS = {"jobTitle.title-name.v1": 0.85, "worksFor.credit-line.v1": 0.9}
+ASSERTED = 0.5  # a pattern whose facts were right less often than this on the dev sets writes leads, not facts
+MIN_EVIDENCE = 30  # ... when at least this many of its dev facts were scored (fewer say too little to demote it)
+
+
+@functools.cache
+def pattern_confidence() -> dict[str, float]:
+    """Each pattern's share of right facts on the dev sets (kg/models/patterns.calibration.json, by `kg train`)."""
+    import json
+
+    from .nlp.paths import model_path
+
+    path = model_path("patterns.calibration.json")
+    if not path.exists() or os.environ.get("KG_CALIBRATION") == "off":  # off: kg train measures the written ones
+        return {}
+    return {k: v["confidence"] for k, v in json.loads(path.read_text(encoding="utf-8"))["patterns"].items()}
+
+
+@functools.cache
+def demoted_patterns() -> frozenset[str]:
+    """The patterns whose facts are leads: right less often than ASSERTED on at least MIN_EVIDENCE dev facts."""
+    import json
+
+    from .nlp.paths import model_path
+
+    path = model_path("patterns.calibration.json")
+    if not path.exists() or os.environ.get("KG_CALIBRATION") == "off":
+        return frozenset()
+    table = json.loads(path.read_text(encoding="utf-8"))["patterns"]
+    return frozenset(k for k, v in table.items() if v["facts"] >= MIN_EVIDENCE and v["confidence"] < ASSERTED)
 
 
 def normalise(text: str) -> str:
@@ -107,6 +144,10 @@ class Resolver:
         self.title_skip = lex["title_skip"]
         self.company_nouns = lex["company_nouns"]
         self.event_nouns = lex["event_nouns"]
+        self.exchanges = lex["stock_exchanges"]
+        credits = sorted(lex["credit_lines"], key=len, reverse=True)
+        # a credit line: 'By Jane Doe', '(Reporting by X; Editing by Y)', 'To contact the reporter on this story: X in Y at x@outlet.net'
+        self.credit_line = re.compile(r"^\(?\s*(?:" + "|".join(re.escape(c) for c in credits) + r")\s", re.I)
         self.person_pronouns = frozenset(lex["pronouns"]["PERSON"])
         self.org_pronouns = frozenset(lex["pronouns"]["ORG"])
         words = lex["class_words"]
@@ -149,6 +190,12 @@ class Resolver:
             e for e in doc.spans.get("kg_inner", []) if e.label_ in _NODE_LABELS
         ]
         records: list[tuple[Span, str, str, set[str]]] = []  # span, class, canonical, aliases
+        tickers = {}  # the token after a company where its ticker is written → the ticker
+        for t in doc.spans.get("kg_tickers", []):
+            i = t.start
+            while i > 0 and not doc[i - 1].ent_type_ and not doc[i - 1].is_alpha or (i > 0 and doc[i - 1].lower_ in self.exchanges):
+                i -= 1
+            tickers[i] = t.text
         for span in spans:
             surface = clean_surface(span.text)
             if not surface or not any(ch.isalnum() for ch in surface):
@@ -181,6 +228,8 @@ class Resolver:
                     if cls is None:
                         continue
                     aliases.add(name)
+            if span.label_ == "ORG" and span.end in tickers:
+                aliases.add(tickers[span.end])  # 'Microsoft MSFT', 'Apple Inc. (AAPL)', '(NYSE: T)'
             if span.label_ in {"GPE", "LOC"} and span.end + 1 < len(doc) and doc[span.end].text == ",":
                 nxt = next((e for e in spans if e.start == span.end + 1 and e.label_ in {"GPE", "LOC"}), None)
                 if nxt is not None:
@@ -277,30 +326,35 @@ class Resolver:
 
         relations = tuple(model.relations)
         for a, b, rels in candidate_pairs(ctx, clusters, lambda a, b: self.admitted(relations, a, b)):
-            feats, sent = pair_features(a, b, ctx)
+            feats, _ = pair_features(a, b, ctx)
             probs = model.predict(feats, ctx.short)
+            cited = None
             for r in rels:
                 p = probs[r]
-                if p < model.threshold(r, ctx.short) or sent is None:
+                if p < min(LEAD, model.threshold(r, ctx.short)):
                     continue
                 if r == "memberOf" and b.cls in NOT_MEMBERSHIPS:
                     continue  # people work for companies and universities; memberOf is for parties, alliances, boards
                 if r in NEAR_ONLY and ctx.near(a, b) > NEAR_ONLY[r] and not (ctx.intro_words[a.key] & b.forms):
                     continue  # a nationality is written beside the person ('the Syrian president'), not inferred from the article's country
+                if cited is None:
+                    cited = evidence(a, b, ctx) or False
+                asserted = p >= max(model.threshold(r, ctx.short), ASSERTED) and cited is not False
+                span = cited or a.mentions[0].sent  # an uncertain lead with no shared sentence cites where its head is named
                 h, t = a.key, b.key
                 if self.ont.relations[r].symmetric and t < h:
                     h, t = t, h
                 key = (h, r, t)
-                if key in out and out[key].confidence >= p:
+                if key in out and (out[key].status == "asserted", out[key].confidence) >= (asserted, p):
                     continue
                 out[key] = Fact(
-                    head=h, relation=r, tail=t, literal=None, confidence=round(p, 3), pattern="classifier.pairs.v2",
-                    sentence=sent.text.strip(), start=sent.start_char, end=sent.end_char,
-                    status="asserted" if p >= UNCERTAIN else "uncertain", qualifiers={}, attributed_to=None,
+                    head=h, relation=r, tail=t, literal=None, confidence=round(p, 3), pattern="classifier.pairs.v3",
+                    sentence=span.text.strip(), start=span.start_char, end=span.end_char,
+                    status="asserted" if asserted else "uncertain", qualifiers={}, attributed_to=None,
                 )
         return list(out.values())
 
-    def _title_before(self, span: Span) -> Span | None:
+    def _title_before(self, span: Span, ent_start: dict[int, int]) -> Span | None:
         """The title written before a person's name: 'Prime Minister Boris Johnson', 'US Secretary of
         State Mike Pompeo', 'Israeli energy minister Yuval Steinitz', 'Apple CEO Tim Cook'. It stops
         at a place, nationality or organization (those are facts of their own), a determiner or
@@ -310,7 +364,6 @@ class Resolver:
         while end < span.end - 1 and doc[end].lower_ in self.title_words:
             end += 1  # a title the NER put inside the name
         start = end
-        ent_start = {e.end: e.start for e in doc.ents}
         while start > span.sent.start:
             t = doc[start - 1]
             if t.ent_type_ and t.ent_type_ not in {"PERSON"} and not (span.start <= t.i < span.end):
@@ -357,13 +410,15 @@ class Resolver:
         """jobTitle of every person introduced with a title, before the name or beside it."""
         out = []
         plural: dict[int, str] = {}  # 'Presidents Muhammadu Buhari of Nigeria and Patrice Talon of Benin'
-        for span in doc.ents:
+        ents_ = doc.ents  # built once: doc.ents makes every span anew
+        ent_start = {e.end: e.start for e in ents_}
+        for span in ents_:
             if span.label_ != "PERSON":
                 continue
             key = token_key.get(span[-1].i)
             if key is None or ents[key].top != "Person":
                 continue
-            words = self._title_before(span)
+            words = self._title_before(span, ent_start)
             if words is not None and words[-1].tag_ in {"NNS", "NNPS"}:
                 title = clean_surface(" ".join([*(t.text for t in words[:-1]), words[-1].lemma_]))
                 plural[span.root.i] = title
@@ -374,8 +429,62 @@ class Resolver:
             if not title or len(title) > 60:
                 continue
             sent = span.sent
-            out.append(Fact(head=key, relation="jobTitle", tail=None, literal=title, confidence=0.85, pattern="jobTitle.title-name.v1",
-                            sentence=sent.text.strip(), start=sent.start_char, end=sent.end_char, status="asserted", qualifiers={}, attributed_to=None))
+            pattern = "jobTitle.title-name.v1"
+            conf = pattern_confidence().get(pattern, CODE_PATTERNS[pattern])
+            out.append(Fact(head=key, relation="jobTitle", tail=None, literal=title, confidence=conf, pattern=pattern,
+                            sentence=sent.text.strip(), start=sent.start_char, end=sent.end_char,
+                            status="uncertain" if pattern in demoted_patterns() else "asserted", qualifiers={}, attributed_to=None))
+        return out
+
+    def byline_facts(self, doc: Doc, ents: dict[str, Entity], token_key: dict[int, str]) -> list[Fact]:
+        """worksFor the outlet, for each person a credit line names: the byline under the headline
+        ('By Jane Doe'), '(Reporting by X; Editing by Y)', 'To contact the reporter on this story: X
+        ... at x@bloomberg.net'. The outlet is the news agency of the dateline ('(Reuters) -',
+        'NEW YORK (AP) --') or of the contact e-mail, as the alias table names it."""
+        text = doc.text
+        lines, pos = [], 0
+        for line in text.split("\n"):
+            if self.credit_line.match(line.strip()) and len(line) < 400:
+                lines.append((pos, pos + len(line), line))
+            pos += len(line) + 1
+        if not lines:
+            return []
+        outlet = None
+        for m in re.finditer(r"(?m)(?:\(([A-Z][A-Za-z .&-]{1,40})\)|^([A-Z][A-Z .&-]{1,40}))\s*[-\u2013\u2014]+\s", text[:600]):
+            # the dateline: '(Reuters) -', 'NEW YORK (AP) --', 'REUTERS - '
+            hit = self.known.form((m.group(1) or m.group(2)).strip())
+            if hit and hit[1] == "MediaOutlet":
+                g = 1 if m.group(1) else 2
+                outlet = (hit[0], m.start(g), m.end(g))
+                break
+        if outlet is None:
+            for _, _, line in lines:
+                m = re.search(r"@([a-z0-9-]+)\.(?:net|com|org|co\.uk)\b", line)
+                hit = m and self.known.form(m.group(1).capitalize())
+                if hit and hit[1] == "MediaOutlet":
+                    outlet = (hit[0], None, None)
+                    break
+        if outlet is None:
+            return []
+        key = f"{self.ont.top_class('MediaOutlet')}/{normalise(outlet[0])}"
+        ent = ents.get(key)
+        if ent is None:
+            ent = ents[key] = Entity(key=key, cls="MediaOutlet", label=outlet[0], aliases={outlet[0]}, named=True)
+        if outlet[1] is not None and (outlet[1], outlet[2]) not in ent.mentions:
+            ent.mentions.append((outlet[1], outlet[2]))
+        out = []
+        for start, end, line in lines:
+            if line.strip().lower().startswith("by ") and start > 400:
+                continue  # 'By' opens a byline only under the headline; further down it opens a sentence
+            for span in doc.char_span(start, end, alignment_mode="expand").ents if end > start else ():
+                person = token_key.get(span[-1].i)
+                if span.label_ != "PERSON" or person not in ents or ents[person].top != "Person":
+                    continue
+                pattern = "worksFor.credit-line.v1"
+                conf = pattern_confidence().get(pattern, CODE_PATTERNS[pattern])
+                out.append(Fact(head=person, relation="worksFor", tail=key, literal=None, confidence=conf, pattern=pattern,
+                                sentence=line.strip(), start=start, end=end, status="uncertain" if pattern in demoted_patterns() else "asserted",
+                                qualifiers={}, attributed_to=None))
         return out
 
     # ---------------------------------------------------------------- endpoints
@@ -448,6 +557,7 @@ class Resolver:
         ents, token_key = self.entities(doc)
         facts: dict[tuple, Fact] = {}
         extra: dict[str, Entity] = {}
+        referred: list[tuple[str, int, int]] = []  # (entity, start, end) of pronouns and descriptions that name it
         text = doc.text
         for m in doc._.kg_relations or ():
             head_tok = doc[m["head"]]
@@ -489,6 +599,10 @@ class Resolver:
                     attributed = None
             for relation in relations:
                 self._add_fact(facts, text, m, head, relation, tail, literal, f1 * f2, attributed)
+            # a pronoun or description a fact was read through ('he', 'the company') is a mention of its entity
+            for tok, key in ((head_tok, head), (tail_tok if m["tail"] is not None else None, tail)):
+                if tok is not None and key in ents and tok.i not in token_key:
+                    referred.append((key, tok.idx, tok.idx + len(tok.text)))
         titles = {(f.head, f.literal.lower()) for f in facts.values() if f.relation == "jobTitle"}
         for fact in self.title_facts(doc, token_key, ents):
             if (fact.head, fact.literal.lower()) not in titles:
@@ -503,6 +617,8 @@ class Resolver:
             k: f for k, f in facts.items()
             if f.relation != "jobTitle" or not any(f" {f.literal.lower()} " in longer and longer != f" {f.literal.lower()} " for longer in by_head[f.head])
         }
+        for fact in self.byline_facts(doc, ents, token_key):
+            facts.setdefault((fact.head, fact.relation, fact.tail, None, fact.start), fact)
         stated = {(f.head, f.relation, f.tail) for f in facts.values()}
         for fact in self.learned_facts(doc, ents):
             if (fact.head, fact.relation, fact.tail) in stated:
@@ -510,6 +626,8 @@ class Resolver:
             if (fact.tail, fact.relation, fact.head) in stated and not self.ont.relations[fact.relation].symmetric:
                 continue  # a pattern states it the other way round ('Ruby, who killed Oswald'): the wording wins
             facts[(fact.head, fact.relation, fact.tail, None, fact.start)] = fact
+        for key, start, end in referred:  # after the relation model, which reads names only
+            ents[key].mentions.append((start, end))
         ents.update(extra)
         # A place known only from an adjective ("Canadian officials") is a node only when a fact uses it.
         used = {f.head for f in facts.values()} | {f.tail for f in facts.values()} | {f.attributed_to for f in facts.values()}
@@ -519,6 +637,7 @@ class Resolver:
     def _add_fact(self, facts: dict, text: str, m: dict, head: str, relation: str, tail: str | None, literal: str | None,
                   factor: float, attributed: str | None) -> None:
         rel = self.ont.relations[relation]
+        confidence = pattern_confidence().get(m["pattern"], m["confidence"]) * factor  # calibrated on the dev sets
         h, t = (head, tail)
         if rel.symmetric and tail is not None and tail < head:
             h, t = tail, head
@@ -527,12 +646,12 @@ class Resolver:
             relation=relation,
             tail=t,
             literal=literal,
-            confidence=round(m["confidence"] * factor, 3),
+            confidence=round(confidence, 3),
             pattern=m["pattern"],
             sentence=text[m["sent_start"] : m["sent_end"]].strip(),
             start=m["sent_start"],
             end=m["sent_end"],
-            status=m["status"],
+            status="uncertain" if m["status"] == "asserted" and m["pattern"] in demoted_patterns() else m["status"],
             qualifiers=m["qualifiers"],
             attributed_to=attributed,
         )

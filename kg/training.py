@@ -31,16 +31,22 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from .nlp.paths import PACKAGE_MODELS as MODEL_DIR
 
 NER_DIR = MODEL_DIR / "ner"
 REL_PATH = MODEL_DIR / "relations.json"
+CALIBRATION_PATH = MODEL_DIR / "patterns.calibration.json"
+PRIOR_WEIGHT = 4  # a pattern's written confidence counts as this many dev facts
 # A relation's threshold is picked on dev pairs, but never below this: a pair-level optimum of 0.15
 # writes facts a reader would not accept (kg eval on all dev sets was better with the floor).
 MIN_THRESHOLD = 0.3
+# The relations the pair model learns: people and organisations (CoNLL04, DWIE, business news) and
+# the deals between companies (business news only; a source that does not annotate one is no negative).
+LEARNED_RELATIONS = ("worksFor", "leaderOf", "memberOf", "officialOf", "nationality", "livesIn", "basedIn", "locatedIn", "spouse",
+                     "killed", "acquired", "investsIn", "partnersWith", "subsidiaryOf", "foundedBy", "purchasedFrom")
 _GOLD_LABEL = {"PERSON": "PERSON", "PEOP": "PERSON", "ORG": "ORG"}
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
 
@@ -188,18 +194,20 @@ def train_ner(train_path, dev_path=None, out_dir: Path = NER_DIR, base: str | No
     return meta
 
 
-def _gold_entities(d: dict) -> tuple[list[tuple[str, list[tuple[int, int]]]], set[tuple[int, str, int]]]:
-    """A gold document's entities (name, mention offsets) and its facts by entity index."""
+def _gold_entities(d: dict) -> tuple[list[tuple[str, list[tuple[int, int]], tuple[str, ...]]], set[tuple[int, str, int]]]:
+    """A gold document's entities (name, mention offsets, aliases) and its facts by entity index."""
     ents = []
     for e in d["entities"]:
+        name = e.get("name") or e.get("text")
+        aliases = tuple(a for a in e.get("aliases", ()) if a)
         if e.get("type", "").upper() == "OTHER":
-            ents.append((e.get("name") or e.get("text"), []))
+            ents.append((name, [], aliases))
         elif "mentions" in e:
-            ents.append((e["name"], [(m["start"], m["end"]) for m in e["mentions"]]))
+            ents.append((name, [(m["start"], m["end"]) for m in e["mentions"]], aliases))
         else:
-            ents.append((e.get("name") or e["text"], [(e["start"], e["end"])] if "start" in e else []))
+            ents.append((name, [(e["start"], e["end"])] if "start" in e else [], aliases))
     index = {}
-    for i, (name, _) in enumerate(ents):
+    for i, (name, _, _) in enumerate(ents):
         index.setdefault(name, i)
     facts = set()
     for r in d["relations"]:
@@ -212,18 +220,21 @@ def _gold_entities(d: dict) -> tuple[list[tuple[str, list[tuple[int, int]]]], se
 
 def _match_clusters(clusters, gold_ents) -> dict[str, int]:
     """The gold entity each of kg's clusters stands for: the one most of its mentions fall on (same
-    start or end, or inside it: 'Amherst' in 'Amherst, Mass.'), else the one its name equals."""
+    start or end, or inside it: 'Amherst' in 'Amherst, Mass.'), else the one its name equals, else
+    the one one of its forms is a name or alias of (gold written as names and aliases, no offsets)."""
     from .resolve import normalise
 
     by_start, by_end, spans = {}, {}, []
-    for i, (_, mentions) in enumerate(gold_ents):
+    for i, (_, mentions, _) in enumerate(gold_ents):
         for s, e in mentions:
             by_start.setdefault(s, i)
             by_end.setdefault(e, i)
             spans.append((s, e, i))
-    names = {}
-    for i, (name, _) in enumerate(gold_ents):
+    names, forms = {}, {}
+    for i, (name, _, aliases) in enumerate(gold_ents):
         names.setdefault(normalise(name), i)
+        for a in (name, *aliases):
+            forms.setdefault(normalise(a), i)
     out = {}
     for c in clusters:
         votes = Counter()
@@ -237,6 +248,10 @@ def _match_clusters(clusters, gold_ents) -> dict[str, int]:
             out[c.key] = votes.most_common(1)[0][0]
         elif normalise(c.label) in names:
             out[c.key] = names[normalise(c.label)]
+        else:
+            hits = {forms[f] for f in map(normalise, c.forms) if f in forms}
+            if len(hits) == 1:
+                out[c.key] = hits.pop()
     return out
 
 
@@ -311,6 +326,18 @@ def _pair_rows(nlp, resolver, docs: list[dict], annotated: set[str], complete: b
                 rows.add(with_domain(feats, ctx.short), labels, ctx.short)
 
 
+def _platt(z, y, min_positives: int = 5) -> tuple[float, float]:
+    """Platt scaling: (a, b) so that sigmoid(a * z + b) is the share of dev pairs that hold the
+    relation at logit z. Too few positives to fit on: the model's own probability (1, 0)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    if int(y.sum()) < min_positives or int((1 - y).sum()) < min_positives:
+        return 1.0, 0.0
+    fit = LogisticRegression(C=100.0, solver="lbfgs").fit(np.asarray(z).reshape(-1, 1), y)
+    return round(float(fit.coef_[0][0]), 4), round(float(fit.intercept_[0]), 4)
+
+
 def _best_threshold(p, y) -> tuple[float, float, int, int, int]:
     """(F1, threshold, tp, fp, fn) at the probability cut-off that maximises F1 on these pairs."""
     best = (-1.0, 0.5, 0, 0, 0)
@@ -334,7 +361,7 @@ def train_relations(train_path, dev_path=None, out_path: Path = REL_PATH, base: 
 
     nlp = load_pipeline(base, relations=False, ner_dir=str(ner_dir) if ner_dir else None)
     resolver = Resolver()
-    relations = ("worksFor", "leaderOf", "memberOf", "officialOf", "nationality", "livesIn", "basedIn", "locatedIn", "spouse", "killed")
+    relations = LEARNED_RELATIONS
 
     def relations_for(a, b):
         return resolver.admitted(relations, a, b)
@@ -377,6 +404,7 @@ def train_relations(train_path, dev_path=None, out_path: Path = REL_PATH, base: 
         tp_all = fp_all = fn_all = 0
         short = np.array(dev.short)
         thresholds_short = {}
+        calibration, calibration_short = {}, {}
         for k, r in enumerate(relations):
             has = np.array([r in lab for lab in dev.labels])
             if not has.any():
@@ -388,17 +416,92 @@ def train_relations(train_path, dev_path=None, out_path: Path = REL_PATH, base: 
                 y, p = y_all[rows], probs[rows, k]
                 if y.sum() == 0:
                     continue
+                a, b = _platt(z[rows, k], y)
+                (calibration if domain == "article" else calibration_short)[r] = [a, b]
+                p = 1.0 / (1.0 + np.exp(-(a * z[rows, k] + b)))
                 best = _best_threshold(p, y)
                 (thresholds if domain == "article" else thresholds_short)[r] = max(best[1], MIN_THRESHOLD)
                 tp_all, fp_all, fn_all = tp_all + best[2], fp_all + best[3], fn_all + best[4]
                 per[f"{r}/{domain}"] = round(best[0], 3)
         f1 = 2 * tp_all / max(2 * tp_all + fp_all + fn_all, 1)
         meta.update({"dev": [Path(p).name for p in _paths(dev_path)], "dev_pair_f1": round(f1, 4), "dev_pair_f1_by_relation": per,
-                     "thresholds": thresholds, "thresholds_short": thresholds_short})
+                     "thresholds": thresholds, "thresholds_short": thresholds_short, "calibration": calibration,
+                     "calibration_short": calibration_short})
         log(f"relations: dev pair F1 {f1:.3f}; by relation {per}; thresholds {thresholds}; short texts {thresholds_short}")
     names = sorted(vocab, key=vocab.get)
     keep = np.abs(weights).max(axis=1) > 1e-4
-    model_meta = {"relations": relations, "thresholds": thresholds, "thresholds_short": thresholds_short if dev_path else {}, "features": [n for n, k in zip(names, keep) if k]}
+    model_meta = {"relations": relations, "thresholds": thresholds, "thresholds_short": thresholds_short if dev_path else {},
+                  "calibration": calibration if dev_path else {}, "calibration_short": calibration_short if dev_path else {},
+                  "features": [n for n, k in zip(names, keep) if k]}
     PairModel.save(Path(out_path), model_meta, weights[keep], intercept)
     (Path(out_path).parent / "relations.training.json").write_text(json.dumps(meta, indent=2))
     return meta
+
+
+def calibrate_patterns(dev_path, models: Path = MODEL_DIR, model: str | None = None, log=print) -> dict:
+    """The share of each pattern's facts that are right on the dev sets, as its confidence.
+
+    Each dev file is built as `kg build` builds it (the relation model already trained; the patterns
+    at their written confidences) and scored as `kg eval` scores it; every assertion of a scored fact
+    counts for the pattern that wrote it. A pattern's written confidence is the prior, worth
+    PRIOR_WEIGHT facts: (right + w * written) / (n + w)."""
+    import os
+
+    from .nlp.classifier import load_model
+    from .resolve import demoted_patterns, pattern_confidence
+
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # pattern → [right, scored]
+    saved = {k: os.environ.get(k) for k in ("KG_CALIBRATION", "KG_MODELS")}
+    os.environ["KG_CALIBRATION"] = "off"  # the patterns at their written confidences
+    os.environ["KG_MODELS"] = str(models)  # with the models just trained
+    caches = (load_model, pattern_confidence, demoted_patterns)
+    for c in caches:
+        c.cache_clear()
+    try:
+        for p in _paths(dev_path):
+            _score_patterns(p, counts, model)
+            log(f"calibration: {Path(p).name} built and scored")
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        for c in caches:
+            c.cache_clear()
+    out_path = Path(models) / CALIBRATION_PATH.name
+    from .nlp.relations import load_patterns
+    from .resolve import CODE_PATTERNS
+
+    written = {row["id"]: float(row.get("confidence", 0.8)) for row in load_patterns(None)} | CODE_PATTERNS
+    table = {}
+    for pattern, (right, n) in sorted(counts.items()):
+        if pattern in written:  # the relation model calibrates itself (kg train --dev)
+            table[pattern] = {"confidence": round((right + PRIOR_WEIGHT * written[pattern]) / (n + PRIOR_WEIGHT), 3), "right": right, "facts": n}
+    Path(out_path).write_text(json.dumps({"dev": [Path(p).name for p in _paths(dev_path)], "prior_weight": PRIOR_WEIGHT,
+                                          "patterns": table}, indent=1))
+    log(f"calibration: {len(table)} patterns; " + ", ".join(f"{k} {v['confidence']}" for k, v in table.items() if v["facts"] >= 10))
+    return table
+
+
+def _score_patterns(path, counts: dict, model: str | None) -> None:
+    """Build one dev file in memory, score it, and count each pattern's right and scored assertions."""
+    from rdflib import RDF
+
+    from .articles import Article
+    from .builder import build_into
+    from .evaluate import load_gold, score
+    from .ontology import KG
+    from .store import KGStore
+
+    docs = load_gold(path)
+    store = KGStore.memory()
+    build_into(store, [Article.from_text(d["text"], path=d.get("id", f"doc-{i}")) for i, d in enumerate(docs)], model=model)
+    g = store.to_rdflib()
+    verdicts = score(docs, g).verdicts
+    for a in g.subjects(RDF.type, KG.Assertion):
+        triple = (g.value(a, RDF.subject), g.value(a, RDF.predicate), g.value(a, RDF.object))
+        if triple in verdicts and str(g.value(a, KG.status)) != "uncertain":
+            c = counts[str(g.value(a, KG.pattern))]
+            c[0] += verdicts[triple]
+            c[1] += 1

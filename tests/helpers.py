@@ -39,3 +39,11 @@ def relations(doc: Doc) -> set[tuple[str, str, str]]:
         tail = doc[m["tail"]].text if m["tail"] is not None else m["literal"]
         out.add((doc[m["head"]].text, m["relation"], tail))
     return out
+
+
+def page_data(page: str) -> dict:
+    """The data a graph.html page draws (nodes, edges, legend, relations, first, isolated)."""
+    import json
+    import re
+
+    return json.loads(re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', page, re.S).group(1))

@@ -1,5 +1,6 @@
 """The HTML page in real headless Chromium (Debian's, driven by Playwright): offline, searchable, inert."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -85,6 +86,39 @@ def test_hostile_names_are_drawn_as_text(browser, tmp_path, runner):
         page.wait_for_timeout(400)
     assert events["dialogs"] == []
     assert page.evaluate("document.querySelectorAll('img').length") == 0
+    page.close()
+
+
+def test_placeholders_and_script_ends_in_article_text_leave_the_page_working(browser, tmp_path, runner):
+    """An article sentence holding '@@LEGEND@@' or '</script>' once broke the page (placeholders were
+    filled by chained text replacement); now the template engine escapes each value where it goes."""
+    sentence = 'He said "@@LEGEND@@ @@NODES@@ @@TITLE@@ </script><script>alert(4)</script>" twice.'
+    ttl = tmp_path / "x.ttl"
+    ttl.write_text(
+        r"""@prefix kg: <https://w3id.org/kg-news/ontology#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> . @prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix id: <https://w3id.org/kg-news/id/> .
+id:person\/a a kg:Person ; rdfs:label "@@EDGES@@ Ann" ; kg:worksFor id:organization\/b .
+id:organization\/b a kg:Company ; rdfs:label "</script>Acme" .
+id:article\/x kg:fileName "@@ISOLATED@@.txt" .
+id:assertion\/1 a kg:Assertion ; rdf:subject id:person\/a ; rdf:predicate kg:worksFor ; rdf:object id:organization\/b ;
+  kg:sentence %s ; kg:confidence 0.9 ; kg:status "asserted" ; prov:wasDerivedFrom id:article\/x .
+""" % json.dumps(sentence),
+        encoding="utf-8",
+    )
+    page_path = tmp_path / "x.html"
+    r = runner.invoke(cli, ["render", "--graph", str(ttl), "-o", str(page_path)])
+    assert r.exit_code == 0, r.output
+    page, events = _open(browser, page_path)
+    assert page.evaluate("window.kgNetwork.body.nodeIndices.length") == 2
+    assert page.evaluate("Object.keys(window.kgNetwork.body.edges).length") == 1
+    edge = page.evaluate("(() => { const n = window.kgNetwork; const id = Object.keys(n.body.edges)[0]; "
+                         "const e = n.body.edges[id]; return n.canvasToDOM({x: (e.from.x + e.to.x) / 2, y: (e.from.y + e.to.y) / 2}); })()")
+    page.mouse.click(edge["x"] + 300, edge["y"])
+    assert sentence in page.inner_text("#details")  # the sentence shown as written, nothing run
+    assert events["errors"] == [] and events["dialogs"] == []
+    page.fill("#search", "acme")
+    assert "</script>Acme" in page.inner_text("#hits")
     page.close()
 
 

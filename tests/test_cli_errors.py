@@ -134,3 +134,123 @@ def test_build_with_an_unreachable_dask_scheduler(runner, tmp_path):
     r = _run(runner, ["build", str(art), "--out", str(tmp_path / "o"), "--dask", "tcp://127.0.0.1:1", "-q"])
     _one_line_error(r)
     assert "Dask scheduler" in r.output
+
+
+@pytest.mark.model
+def test_one_bad_file_does_not_stop_the_build_and_each_is_named(runner, tmp_path):
+    arts = tmp_path / "arts"
+    (arts / "sub").mkdir(parents=True)
+    (arts / "good.txt").write_text("Acme Corp. hired Jane Doe as chief engineer in Denver.", encoding="utf-8")
+    (arts / "sub" / "also_good.txt").write_text("Globex Inc. opened an office in Ohio.", encoding="utf-8")
+    (arts / "empty.txt").write_text("  \n")
+    (arts / "fake.txt").write_bytes(b"%PDF-1.7\n...")
+    (arts / "report.pdf").write_bytes(b"%PDF-1.7\n...")
+    out = tmp_path / "out"
+    r = runner.invoke(cli, ["build", str(arts), "--out", str(out), "--no-html"])
+    assert r.exit_code == 1
+    assert "Traceback" not in r.output
+    assert "2 built" in r.output and "2 could not be read" in r.output
+    errors = [l for l in r.output.splitlines() if l.startswith("kg: error:")]
+    assert len(errors) == 2 and any("empty.txt" in l for l in errors) and any("fake.txt" in l and "PDF" in l for l in errors)
+    assert "report.pdf: not an article" in r.output  # left alone, and said so
+    q = runner.invoke(cli, ["query", "SELECT ?f WHERE { ?a kg:fileName ?f }", "-g", str(out), "-f", "csv"])
+    assert "good.txt" in q.output and "also_good.txt" in q.output
+
+
+@pytest.mark.model
+def test_a_link_out_of_the_folder_is_not_read(runner, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Top Secret Corp. pays Mallory Keys in Zurich.", encoding="utf-8")
+    arts = tmp_path / "arts"
+    arts.mkdir()
+    (arts / "good.txt").write_text("Acme Corp. hired Jane Doe as chief engineer in Denver.", encoding="utf-8")
+    (arts / "inside.txt").symlink_to(arts / "good.txt")  # a link inside the folder is fine
+    (arts / "passwd.txt").symlink_to(secret)
+    out = tmp_path / "out"
+    r = runner.invoke(cli, ["build", str(arts), "--out", str(out), "--no-html"])
+    assert r.exit_code == 0, r.output
+    assert "passwd.txt: a link to a file outside the folder" in r.output
+    q = runner.invoke(cli, ["query", "ASK { ?a schema:articleBody ?b FILTER(CONTAINS(?b, 'Mallory')) }", "-g", str(out)])
+    assert q.output.strip() == "no"
+
+
+def test_a_folder_that_cannot_be_read_is_named(tmp_path, monkeypatch):
+    import os
+
+    from kg import articles
+
+    (tmp_path / "a.txt").write_text("x")
+
+    def walk(top, onerror=None, **kw):
+        onerror(PermissionError(13, "Permission denied", str(tmp_path / "locked")))
+        yield str(tmp_path), [], ["a.txt"]
+
+    monkeypatch.setattr(os, "walk", walk)
+    skipped = []
+    assert articles.find_files([str(tmp_path)], skipped) == [tmp_path / "a.txt"]
+    assert skipped == [(str(tmp_path / "locked"), "cannot read the folder (Permission denied)")]
+
+
+def test_utf16_without_a_byte_order_mark_is_read(tmp_path):
+    from kg.articles import read_article
+
+    for enc in ("utf-16-le", "utf-16-be"):
+        f = tmp_path / f"{enc}.txt"
+        f.write_bytes("Acme Corp. hired Jane Doe in Zürich.".encode(enc))
+        assert read_article(f).text == "Acme Corp. hired Jane Doe in Zürich."
+
+
+def test_a_file_that_cannot_be_read_says_read_not_write(tmp_path, monkeypatch):
+    import builtins
+
+    from kg.articles import read_article
+    from kg.errors import KGError
+
+    f = tmp_path / "locked.txt"
+    f.write_text("Acme Corp.")
+    real_open = builtins.open
+    monkeypatch.setattr(builtins, "open", lambda p, *a, **k: (_ for _ in ()).throw(PermissionError(13, "Permission denied")) if str(p) == str(f) else real_open(p, *a, **k))
+    with pytest.raises(KGError, match=r"locked.txt: cannot read the file \(Permission denied\)"):
+        read_article(f)
+
+
+def test_outputs_get_the_users_umask_not_0600(runner, tmp_path):
+    import os
+
+    ttl = tmp_path / "g.ttl"
+    ttl.write_text('<https://w3id.org/kg-news/id/person/a> a <https://w3id.org/kg-news/ontology#Person> ; '
+                   '<http://www.w3.org/2000/01/rdf-schema#label> "Ann" .\n', encoding="utf-8")
+    old = os.umask(0o022)
+    try:
+        r = runner.invoke(cli, ["render", "-g", str(ttl), "-o", str(tmp_path / "g.html")])
+        assert r.exit_code == 0, r.output
+        r = runner.invoke(cli, ["export", "-g", str(ttl), "-f", "nt", "-o", str(tmp_path / "g.nt")])
+        assert r.exit_code == 0, r.output
+    finally:
+        os.umask(old)
+    assert (tmp_path / "g.html").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "g.nt").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_sparql_syntax_error_is_one_short_line(runner, tmp_path):
+    ttl = tmp_path / "g.ttl"
+    ttl.write_text("<https://w3id.org/kg-news/id/person/a> <http://www.w3.org/2000/01/rdf-schema#label> \"Ann\" .\n", encoding="utf-8")
+    r = runner.invoke(cli, ["query", "SELECT * WHERE { ?s ?p ", "-g", str(ttl)])
+    _one_line_error(r)
+    assert "1:24" in r.output and "\\u{" not in r.output and len(r.output) < 220
+
+
+def test_an_engine_error_under_timeout_is_one_line(tmp_path):
+    """The engine fails while the results are read in the timeout's thread: one line, no
+    'RuntimeError ... unsendable' from the engine's iterator dropped on the wrong thread."""
+    import subprocess
+    import sys
+
+    ttl = tmp_path / "g.ttl"
+    ttl.write_text("<https://w3id.org/kg-news/id/person/a> <http://www.w3.org/2000/01/rdf-schema#label> \"Ann\" .\n", encoding="utf-8")
+    # Oxigraph refuses port 9 itself: the engine errors without any request being sent
+    q = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }"
+    r = subprocess.run([sys.executable, "-c", "from kg.cli import cli; cli()", "query", q, "-g", str(ttl), "--timeout", "5", "--allow-service"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert r.stderr.strip().count("\n") == 0 and r.stderr.startswith("kg: error: the query failed"), r.stderr

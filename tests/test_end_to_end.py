@@ -176,8 +176,9 @@ def test_render_focus_classes_and_max_nodes(seed_out, runner, tmp_path):
         page = tmp_path / "p.html"
         r = runner.invoke(cli, ["render", "--graph", str(seed_out), "-o", str(page), *args])
         assert r.exit_code == 0, r.output
-        data = re.search(r"var NODES=(\[.*?\]), EDGES=", page.read_text(encoding="utf-8"), re.S).group(1)
-        return {n["label"]: n["cls"] for n in _json.loads(data)}
+        from tests.helpers import page_data
+
+        return {n["label"]: n["cls"] for n in page_data(page.read_text(encoding="utf-8"))["nodes"]}
 
     focused = nodes_of(["--focus", "Irene Gao"])
     assert set(focused) == {"Irene Gao", "Bitmain"}

@@ -326,3 +326,35 @@ def test_rules_matched_one_by_one_still_find_their_names():
     assert ("POLICY.martial-law.v1", 2, 4) in found
     other = make_doc([("Russia", 1, "nsubj", "NNP", "PROPN", "Russia"), ("slept", 1, "ROOT", "VBD", "VERB", "sleep")])
     assert list(fixer._rule_matches(other)) == []
+
+
+def test_an_amount_keeps_its_currency_sign_and_drops_its_hedge():
+    from kg.nlp.entities import _amounts_and_tickers
+
+    # "raised about $ 350 million": the model left '$' outside and took 'about' in
+    doc = make_doc(
+        [("Acme", 1, "nsubj", "NNP", "PROPN", "Acme"), ("raised", 1, "ROOT", "VBD", "VERB", "raise"),
+         ("about", 3, "advmod", "RB", "ADV", "about"), ("$", 5, "nmod", "$", "SYM", "$"), ("350", 5, "compound", "CD", "NUM", "350"),
+         ("million", 1, "dobj", "CD", "NUM", "million")],
+        ents=[(0, 1, "ORG"), (2, 3, "MONEY")],
+    )
+    doc.ents = [Span(doc, 0, 1, "ORG"), Span(doc, 2, 6, "MONEY")]
+    ents, tickers = _amounts_and_tickers(doc, list(doc.ents), {})
+    assert _ents(doc, ents) == [("Acme", "ORG"), ("$ 350 million", "MONEY")] and tickers == []
+    # the sign outside the model's span
+    doc.ents = [Span(doc, 0, 1, "ORG"), Span(doc, 4, 6, "MONEY")]
+    ents, _ = _amounts_and_tickers(doc, list(doc.ents), {})
+    assert _ents(doc, ents) == [("Acme", "ORG"), ("$ 350 million", "MONEY")]
+
+
+def test_a_ticker_after_a_company_is_one_of_its_names_not_a_company():
+    from kg.nlp.entities import _amounts_and_tickers
+
+    # "Apple Inc. ( AAPL ) and Microsoft MSFT agreed"
+    words = ["Apple", "Inc.", "(", "AAPL", ")", "and", "Microsoft", "MSFT", "agreed", ",", "said", "Al", "Jazeera", "TV"]
+    rows = [(w, 8, "dep", "NNP", "PROPN", w) for w in words]
+    rows[8] = ("agreed", 8, "ROOT", "VBD", "VERB", "agree")
+    doc = make_doc(rows, ents=[(0, 2, "ORG"), (3, 4, "ORG"), (6, 8, "ORG"), (11, 14, "ORG")])
+    ents, tickers = _amounts_and_tickers(doc, list(doc.ents), {})
+    assert _ents(doc, ents) == [("Apple Inc.", "ORG"), ("Microsoft", "ORG"), ("Al Jazeera TV", "ORG")]  # TV: two letters, kept
+    assert [t.text for t in tickers] == ["MSFT", "AAPL"]

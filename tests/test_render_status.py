@@ -7,6 +7,7 @@ from kg.articles import Article
 from kg.mapping import document_triples
 from kg.ontology import load_ontology
 from kg.render import render_html
+from tests.helpers import page_data
 from kg.resolve import Entity, Fact
 from kg.store import KGStore
 
@@ -17,7 +18,7 @@ def _fact(head, rel, tail, conf, status):
 
 
 def _edges(page):
-    return json.loads(re.search(r"EDGES=(\[.*?\]), LEGEND=", page, re.S).group(1))
+    return page_data(page)["edges"]
 
 
 def test_uncertain_facts_are_hidden_unless_asked_and_then_dashed():

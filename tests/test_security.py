@@ -244,3 +244,63 @@ def test_serve_on_loopback_prints_no_warning(graph):
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     assert "warning" not in err
+
+
+# ---------------------------------------------------------------------------- limits
+def _doubling_query(levels: int = 28) -> str:
+    binds = " ".join(f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})" for i in range(levels))
+    return f'SELECT (STRLEN(?v{levels}) AS ?n) WHERE {{ BIND("abcdefgh" AS ?v0) {binds} }}'
+
+
+def test_a_query_that_grows_without_bound_is_stopped_and_the_server_keeps_answering(served):
+    url = served["base"] + "/sparql?" + urllib.parse.urlencode({"query": _doubling_query()})
+    status, body = _request(url)
+    assert status == 503 and ("memory" in body or "longer than" in body), body
+    status, body = _request(served["base"] + "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}))
+    assert status == 200 and "true" in body
+
+
+def test_a_200_mb_post_is_refused_and_the_server_keeps_answering(served):
+    import httpx
+
+    def body():
+        chunk = b"query=" + b"x" * (1024 * 1024 - 6)
+        yield chunk
+        for _ in range(199):
+            yield b"x" * (1024 * 1024)
+
+    try:
+        r = httpx.post(served["base"] + "/sparql", content=body(), timeout=60,
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status_code == 413
+    except (httpx.WriteError, httpx.RemoteProtocolError, httpx.ReadError):
+        pass  # the server answered 413 and closed the connection while the client was still sending
+    # the same with a Content-Length that says so up front
+    r = httpx.post(served["base"] + "/sparql", content=b"query=" + b"x" * (2 * 1024 * 1024),
+                   headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=60)
+    assert r.status_code == 413 and "larger than" in r.text
+    status, body = _request(served["base"] + "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}))
+    assert status == 200 and "true" in body
+
+
+def test_brackets_nested_too_deep_are_refused_before_the_parser(served, graph):
+    deep = "SELECT * WHERE { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }"
+    status, body = _request(served["base"] + "/sparql", data=urllib.parse.urlencode({"query": deep}).encode(),
+                            **{"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 400 and "nests" in body
+    r = subprocess.run(KG_BIN + ["query", deep, "--graph", str(graph)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "nests brackets" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_result_past_the_limit_is_refused_by_the_worker():
+    import pyoxigraph as ox
+
+    from kg.web.engine import _run_local
+
+    store = ox.Store()
+    for i in range(200):
+        store.add(ox.Quad(ox.NamedNode(f"http://x/{i}"), ox.NamedNode("http://x/p"), ox.Literal("v" * 100), ox.DefaultGraph()))
+    status, body, _ = _run_local(store, "SELECT * WHERE { ?s ?p ?o }", None, None, limit=10_000)
+    assert status == "too-large" and b"LIMIT" in body
+    status, body, _ = _run_local(store, "SELECT * WHERE { ?s ?p ?o } LIMIT 5", None, None, limit=10_000)
+    assert status == "ok"

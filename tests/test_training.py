@@ -25,6 +25,11 @@ def test_kg_train_writes_ner_and_classifier(tmp_path, runner):
     assert model.weights.shape == (len(meta["features"]), len(meta["relations"]))
     probs = model.predict({name: 1.0 for name in meta["features"][:50]})
     assert set(probs) == set(meta["relations"]) and all(0.0 <= p <= 1.0 for p in probs.values())
+    table = json.loads((models / "patterns.calibration.json").read_text())["patterns"]
+    assert table and all(0.0 < v["confidence"] < 1.0 and 0 <= v["right"] <= v["facts"] for v in table.values())
+    import os
+
+    assert "KG_MODELS" not in os.environ and "KG_CALIBRATION" not in os.environ  # the calibration builds leave no trace
 
 
 def test_kg_train_refuses_missing_files(tmp_path, runner):
@@ -40,8 +45,8 @@ def test_a_short_texts_feature_copies_are_read_without_being_built():
     both = [name for name in model.short_index if name in model.index][:200]
     assert both, "the shipped model has short-text copies of its features"
     feats = {name: 1.0 for name in both}
-    read = model.predict(feats, short=True)
-    built = model.predict(with_domain(dict(feats), True))
-    assert all(abs(read[r] - built[r]) < 1e-6 for r in model.relations)
-    assert any(abs(read[r] - model.predict(feats)[r]) > 1e-3 for r in model.relations)  # the copies count
+    read = model.logits(feats, short=True)
+    built = model.logits(with_domain(dict(feats), True))
+    assert abs(read - built).max() < 1e-4
+    assert abs(read - model.logits(feats)).max() > 1e-3  # the copies count
     assert all(name.startswith(SHORT_PREFIX) for name in set(with_domain(dict(feats), True)) - set(feats))

@@ -214,7 +214,7 @@ def _bucket(n: int, cuts=(1, 2, 3, 5, 10)) -> str:
 
 
 def pair_features(a: Cluster, b: Cluster, ctx: PairContext) -> tuple[dict[str, float], Span | None]:
-    """Pooled features of the cluster pair (a, b) and the sentence that best supports it."""
+    """Pooled features of the cluster pair (a, b) and the sentence that names both closest (None if none does)."""
     pair = f"{a.kind}>{b.kind}"
     f: dict[str, float] = {}
 
@@ -266,9 +266,24 @@ def pair_features(a: Cluster, b: Cluster, ctx: PairContext) -> tuple[dict[str, f
         if close:
             best, best_dist = close[0][2].sent, close[0][0]
             add(f"mindist:{_bucket(best_dist, (1, 2, 4, 8, 15))}")
-    if best is None and a.mentions:
-        best = a.mentions[0].sent
     return f, best
+
+
+def evidence(a: Cluster, b: Cluster, ctx: PairContext) -> Span | None:
+    """The text that names both a and b: the sentence holding the closest pair of their mentions,
+    else the closest two adjacent sentences that do; None when no sentence or adjacent pair names both."""
+    sa, sb = ctx.sent_ids[a.key], ctx.sent_ids[b.key]
+    best = None
+    for ia in sa:
+        for ib in sb:
+            gap = abs(ia - ib)
+            if gap <= 1 and (best is None or (gap, min(ia, ib)) < best):
+                best = (gap, min(ia, ib))
+    if best is None:
+        return None
+    first = ctx.sents[best[1]]
+    last = ctx.sents[best[1] + best[0]]
+    return ctx.doc[first.start : last.end]
 
 
 def with_domain(feats: dict[str, float], short: bool) -> dict[str, float]:
@@ -304,6 +319,9 @@ class PairModel:
         self.relations: list[str] = meta["relations"]
         self.thresholds: dict[str, float] = meta["thresholds"]
         self.thresholds_short: dict[str, float] = meta.get("thresholds_short", {})
+        # Platt scaling fitted on the dev pairs (kg train): logit z → sigmoid(a * z + b), per relation and domain
+        self.calibration: dict[str, tuple[float, float]] = meta.get("calibration", {})
+        self.calibration_short: dict[str, tuple[float, float]] = meta.get("calibration_short", {})
         self.index: dict[str, int] = {name: i for i, name in enumerate(meta["features"])}
         # the short-text copy of each feature (with_domain), by the feature's own name
         self.short_index: dict[str, int] = {
@@ -318,13 +336,21 @@ class PairModel:
             return self.thresholds_short[relation]
         return self.thresholds.get(relation, 0.5)
 
-    def predict(self, feats: dict[str, float], short: bool = False) -> dict[str, float]:
-        """Each relation's probability; `short`: the features are a short text's (their copies count too)."""
+    def logits(self, feats: dict[str, float], short: bool = False) -> np.ndarray:
+        """Each relation's score before calibration; `short`: the features are a short text's (their copies count too)."""
         idx = [i for i in map(self.index.get, feats) if i is not None]
         if short:
             idx += [i for i in map(self.short_index.get, feats) if i is not None]
-        z = self.weights[idx].sum(axis=0) + self.intercept if idx else self.intercept.copy()
-        return {r: 1.0 / (1.0 + math.exp(-float(v))) for r, v in zip(self.relations, z)}
+        return self.weights[idx].sum(axis=0) + self.intercept if idx else self.intercept.copy()
+
+    def predict(self, feats: dict[str, float], short: bool = False) -> dict[str, float]:
+        """Each relation's calibrated probability: the share of such pairs on the dev sets that held it."""
+        z = self.logits(feats, short)
+        out = {}
+        for r, v in zip(self.relations, z):
+            a, b = (short and self.calibration_short.get(r)) or self.calibration.get(r) or (1.0, 0.0)
+            out[r] = 1.0 / (1.0 + math.exp(-(a * float(v) + b)))
+        return out
 
     @staticmethod
     def save(path: Path, meta: dict, weights: np.ndarray, intercept: np.ndarray) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import srsly
@@ -204,9 +205,66 @@ class EntityFixer:
         final = _vote(final, self.known_label)
         final = _common_words(doc, final, self.known_label)
         final = _lone_names(final, self.known_label, self.titles, places() if is_article(doc) else frozenset())
-        doc.ents = _harmonise_lists(final, self.known_label)
+        final, tickers = _amounts_and_tickers(doc, _harmonise_lists(final, self.known_label), self.known_label)
+        doc.ents = final
         doc.spans["kg_inner"] = inner
+        doc.spans["kg_tickers"] = tickers
         return doc
+
+
+_TICKER = re.compile(r"^[A-Z][A-Z.]{0,5}$")
+
+
+def _amounts_and_tickers(doc: Doc, ents: list[Span], known: dict) -> tuple[list[Span], list[Span]]:
+    """Amounts whole and bare, tickers as names of their company.
+
+    - An amount takes the currency sign the model left outside ('$' of '$2,000') and drops a hedge
+      before it ('about $350 million' is '$350 million'; lexicon.json amount_hedges).
+    - A stock ticker or short name after a company is no entity of its own: 'Apple Inc. (AAPL)',
+      'Alphabet (NASDAQ: GOOGL)', 'Microsoft MSFT' (three letters or more when not in brackets:
+      'Al-Masirah TV' keeps its TV). It is returned as a span (label TICKER) that
+      resolution adds to the company's names.
+    """
+    lex = lexicon()
+    hedges = sorted((h.split() for h in lex["amount_hedges"]), key=len, reverse=True)
+    signs, exchanges, suffixes = lex["currency_symbols"], lex["stock_exchanges"], lex["company_suffixes"]
+    out: list[Span] = []
+    tickers: list[Span] = []
+    taken = {t for e in ents for t in range(e.start, e.end)}
+    for e in ents:
+        if e.label_ == "MONEY":
+            start, end = e.start, e.end
+            trimmed = True
+            while trimmed and end - start > 1:
+                trimmed = False
+                for h in hedges:
+                    if end - start > len(h) and [t.lower_ for t in doc[start : start + len(h)]] == h:
+                        start += len(h)
+                        trimmed = True
+                        break
+            if start > 0 and doc[start - 1].lower_ in signs and start - 1 not in taken:
+                start -= 1
+            if (start, end) != (e.start, e.end):
+                e = _relabel(e, "MONEY", e._.kg_pattern or "MONEY.sign-hedge.v1", end=end, start=start)
+        elif e.label_ == "ORG" and len(e) >= 2 and _TICKER.match(e[-1].text) and len(e[-1].text) >= 3 and not e[-2].is_upper \
+                and e[-2].is_title and e[-1].lower_.strip(".") not in suffixes and e[-1].text not in known:
+            tickers.append(Span(doc, e.end - 1, e.end, label="TICKER"))  # 'Microsoft MSFT'
+            e = _relabel(e, "ORG", e._.kg_pattern or "ORG.ticker.v1", end=e.end - 1)
+        out.append(e)
+    # '(AAPL)', '(NYSE: T)' right after a company: the company's ticker, not a second company
+    kept: list[Span] = []
+    ends = {e.end: e for e in out if e.label_ == "ORG"}
+    for e in out:
+        if len(e) == 1 and e.label_ in {"ORG", "PERSON", "PRODUCT"} and _TICKER.match(e.text) and e.text not in known \
+                and e.end < len(doc) and doc[e.end].text == ")":
+            i = e.start - 1
+            while i > 0 and (doc[i].text == ":" or doc[i].lower_ in exchanges):
+                i -= 1
+            if i > 0 and doc[i].text == "(" and i in ends:
+                tickers.append(Span(doc, e.start, e.end, label="TICKER"))
+                continue
+        kept.append(e)
+    return kept, tickers
 
 
 _DANGLING = {"of", "de", "del", "and", "&", "for", "on"}
@@ -342,8 +400,8 @@ def _weight(ent: Span) -> float:
     return 1.0
 
 
-def _relabel(ent: Span, label: str, pattern: str, end: int | None = None) -> Span:
-    new = Span(ent.doc, ent.start, ent.end if end is None else end, label=label)
+def _relabel(ent: Span, label: str, pattern: str, end: int | None = None, start: int | None = None) -> Span:
+    new = Span(ent.doc, ent.start if start is None else start, ent.end if end is None else end, label=label)
     new._.kg_pattern = pattern
     new._.kg_class = ent._.kg_class if ent.label_ == label else None
     return new

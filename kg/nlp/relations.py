@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 
 import srsly
 from spacy.language import Language
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from ..ontology import load_ontology
 from .lexicon import PATTERN_DIR, lexicon
@@ -188,14 +188,14 @@ def _attribution(sent) -> int | None:
     return None
 
 
-def _qualifiers(anchor: Token, used: set[int]) -> dict:
-    """Dates, money, counts and percentages in the anchor's clause."""
+_VALUE_LABELS = frozenset({"DATE", "MONEY", "CARDINAL", "PERCENT", "QUANTITY"})
+
+
+def _qualifiers(anchor: Token, used: set[int], values: list[Span]) -> dict:
+    """Dates, money, counts and percentages (`values`: the document's value entities) in the anchor's clause."""
     out: dict[str, str] = {}
-    doc = anchor.doc
     sub = {t.i for t in anchor.subtree}
-    for ent in doc.ents:
-        if ent.label_ not in {"DATE", "MONEY", "CARDINAL", "PERCENT", "QUANTITY"}:
-            continue
+    for ent in values:
         if ent.root.i not in sub or ent.root.i in used:
             continue
         key = {"DATE": "date", "MONEY": "amount"}.get(ent.label_, "quantity")
@@ -221,6 +221,7 @@ class RelationExtractor:
     def __call__(self, doc: Doc) -> Doc:
         found: dict[tuple, RelationMention] = {}
         attribution: dict[int, int | None] = {}  # per sentence start: several matches share one sentence
+        values = None
         for pid, token_ids in self.matcher(doc):
             row = self.patterns[pid]
             nodes = {n["RIGHT_ID"]: doc[i] for n, i in zip(row["pattern"], token_ids)}
@@ -257,7 +258,9 @@ class RelationExtractor:
             )
             status = _status(anchor) if verbal else "asserted"
             used = {t.i for t in nodes.values()}
-            quals = _qualifiers(anchor, used) if row.get("qualifiers", True) else {}
+            if values is None:
+                values = [e for e in doc.ents if e.label_ in _VALUE_LABELS]  # doc.ents builds every span: once a document
+            quals = _qualifiers(anchor, used, values) if row.get("qualifiers", True) else {}
             if sent.start not in attribution:
                 attribution[sent.start] = _attribution(sent)
             attributed = attribution[sent.start]

@@ -25,8 +25,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ..ontology import ONTOLOGY_DIR
 from .data import Pages
-from .engine import QueryEngine, QueryFailed, QueryRefused, QueryTimeout, negotiate
+from .engine import QueryEngine, QueryFailed, QueryRefused, QueryTimeout, QueryTooLarge, negotiate
 
+MAX_BODY_BYTES = 1024 * 1024  # a SPARQL query is text: a larger request body is refused (413)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
@@ -110,7 +111,10 @@ def create_app(store, location: str | None = None, url: str | None = None, timeo
         query = request.query_params.get("query")
         if request.method == "POST":
             ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            body = (await request.body()).decode("utf-8", "replace")
+            raw = await _read_body(request, MAX_BODY_BYTES)
+            if raw is None:
+                return _plain(413, f"the request body is larger than {MAX_BODY_BYTES // 1024} KB")
+            body = raw.decode("utf-8", "replace")
             if ctype == "application/sparql-update":
                 return _plain(400, "this endpoint is read-only: SPARQL UPDATE is refused")
             if ctype == "application/sparql-query":
@@ -136,6 +140,8 @@ def create_app(store, location: str | None = None, url: str | None = None, timeo
             return _plain(400, f"query failed: {e}")
         except QueryTimeout as e:
             return _plain(503, str(e))
+        except QueryTooLarge as e:
+            return _plain(e.status, str(e))
         headers = {}
         if fmt and request.query_params.get("download"):
             ext = {"text/csv": "csv", "application/sparql-results+json": "json", "text/tab-separated-values": "tsv"}.get(answer.media_type, "txt")
@@ -213,6 +219,22 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return host.lower() == "localhost"
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None when it is (or says it is) larger than `limit`: read no further."""
+    try:
+        if int(request.headers.get("content-length") or 0) > limit:
+            return None
+    except ValueError:
+        return None
+    parts, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def _plain(status: int, message: str) -> Response:

@@ -16,7 +16,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..query import is_update, uses_service
+from ..query import MAX_NESTING, is_update, nesting, uses_service
 
 # media type → (kind, pyoxigraph format name); kind "results" for SELECT/ASK, "graph" for CONSTRUCT/DESCRIBE
 RESULT_TYPES = {
@@ -46,6 +46,14 @@ class QueryFailed(Exception):
     """The query does not parse or the engine failed on it: HTTP 400, the message shown as is."""
 
 
+class QueryTooLarge(Exception):
+    """The query's result, or the memory it needs, is past the server's limits: HTTP 413 / 503."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
 class QueryTimeout(Exception):
     """The query ran past the timeout and was stopped: HTTP 503."""
 
@@ -71,20 +79,69 @@ def negotiate(accept: str | None, fmt: str | None) -> tuple[str | None, str | No
     return results, graph
 
 
-def _run_local(store, query: str, results_type: str | None, graph_type: str | None) -> tuple[str, bytes, str]:
+MAX_RESULT_BYTES = 32 * 1024 * 1024  # a larger answer is refused (413): ask for less, or use kg query / kg export
+WORKER_MEMORY_BYTES = 1024 * 1024 * 1024  # heap a query worker may grow by before the system stops it
+
+
+class _ResultTooLarge(Exception):
+    pass
+
+
+class _Capped:
+    """A file the serializer writes into that refuses to grow past `limit` bytes."""
+
+    def __init__(self, limit: int):
+        self.limit, self.parts, self.size = limit, [], 0
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _ResultTooLarge()
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def _run_local(store, query: str, results_type: str | None, graph_type: str | None, limit: int = MAX_RESULT_BYTES) -> tuple[str, bytes, str]:
     import pyoxigraph as ox
 
     from ..store import PREFIXES
 
+    out = _Capped(limit)
     try:
         result = store.query(query, prefixes=PREFIXES)
         if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
             media = results_type or "application/sparql-results+json"
-            return "ok", result.serialize(format=getattr(ox.QueryResultsFormat, RESULT_TYPES[media])), media
-        media = graph_type or "text/turtle"
-        return "ok", result.serialize(format=getattr(ox.RdfFormat, GRAPH_TYPES[media])), media
+            result.serialize(out, format=getattr(ox.QueryResultsFormat, RESULT_TYPES[media]))
+        else:
+            media = graph_type or "text/turtle"
+            result.serialize(out, format=getattr(ox.RdfFormat, GRAPH_TYPES[media]))
+        return "ok", out.getvalue(), media
+    except _ResultTooLarge:
+        return "too-large", f"the result is larger than {limit // (1024 * 1024)} MB: ask for less (LIMIT)".encode(), ""
     except (SyntaxError, OSError, ValueError, RuntimeError) as e:  # a bad query or an engine failure: its message
+        if out.size > limit:  # the serializer wrapped our refusal in its own error
+            return "too-large", f"the result is larger than {limit // (1024 * 1024)} MB: ask for less (LIMIT)".encode(), ""
         return "error", " ".join(str(e).split())[:500].encode(), ""
+
+
+def _limit_memory(extra: int) -> None:
+    """Let this process's data segment grow by at most `extra` bytes beyond what it holds now: a query
+    that would take more fails to allocate and the worker dies, instead of the machine swapping."""
+    try:
+        import resource
+
+        with open("/proc/self/status") as f:
+            data_kb = next(int(line.split()[1]) for line in f if line.startswith("VmData:"))
+        cap = data_kb * 1024 + extra
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
+    except (ImportError, OSError, ValueError, StopIteration):  # not Linux: no cap
+        pass
 
 
 def _open_local(location: str):
@@ -99,11 +156,12 @@ def _open_local(location: str):
     return store
 
 
-def _worker_main(location: str, conn) -> None:
+def _worker_main(location: str, conn, memory: int = WORKER_MEMORY_BYTES) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops its workers itself
     store = _open_local(location)
+    _limit_memory(memory)
     conn.send(("ready", b"", ""))
     while True:
         try:
@@ -114,9 +172,9 @@ def _worker_main(location: str, conn) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx, location: str):
+    def __init__(self, ctx, location: str, memory: int = WORKER_MEMORY_BYTES):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(location, child), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(location, child, memory), daemon=True)
         self.proc.start()
         child.close()
         self.ready = False
@@ -135,14 +193,16 @@ class _Worker:
 class QueryEngine:
     """A small pool of query workers over a local graph, or a forwarder to a SPARQL server."""
 
-    def __init__(self, location: str | None = None, url: str | None = None, timeout: float = 10.0, workers: int = 2):
+    def __init__(self, location: str | None = None, url: str | None = None, timeout: float = 10.0, workers: int = 2,
+                 memory: int = WORKER_MEMORY_BYTES):
         self.timeout = timeout
         self.location = location
         self.url = url
+        self.memory = memory
         self._ctx = mp.get_context("spawn")
         self._free: queue.Queue[_Worker] = queue.Queue()
         for _ in range(0 if url else workers):
-            self._free.put(_Worker(self._ctx, location))
+            self._free.put(_Worker(self._ctx, location, memory))
 
     def close(self) -> None:
         while True:
@@ -158,6 +218,8 @@ class QueryEngine:
             raise QueryRefused("this endpoint is read-only: SPARQL UPDATE is refused")
         if uses_service(query):
             raise QueryRefused("SERVICE (federated query) is refused: this server sends no requests to other servers")
+        if nesting(query) > MAX_NESTING:
+            raise QueryRefused(f"the query nests brackets more than {MAX_NESTING} deep")
         if self.url:
             return self._forward(query, results_type, graph_type)
         try:
@@ -170,15 +232,18 @@ class QueryEngine:
             worker.conn.send((query, results_type, graph_type))
             if not worker.conn.poll(self.timeout):
                 worker.kill()
-                worker = _Worker(self._ctx, self.location)
+                worker = _Worker(self._ctx, self.location, self.memory)
                 raise QueryTimeout(f"the query ran longer than {self.timeout:g} s and was stopped")
             status, body, media = worker.conn.recv()
         except (EOFError, BrokenPipeError, ConnectionResetError):
             worker.kill()
-            worker = _Worker(self._ctx, self.location)
-            raise QueryFailed("the query worker failed on this query") from None
+            worker = _Worker(self._ctx, self.location, self.memory)
+            raise QueryTooLarge(f"the query needed more memory than this server gives a query "
+                                f"({self.memory // (1024 * 1024)} MB) and was stopped", 503) from None
         finally:
             self._free.put(worker)
+        if status == "too-large":
+            raise QueryTooLarge(body.decode("utf-8", "replace"), 413)
         if status != "ok":
             raise QueryFailed(body.decode("utf-8", "replace"))
         return Answer(body, media)
@@ -192,7 +257,10 @@ class QueryEngine:
                                      headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"})
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - the user's own server
-                return Answer(resp.read(), resp.headers.get_content_type())
+                body = resp.read(MAX_RESULT_BYTES + 1)
+                if len(body) > MAX_RESULT_BYTES:
+                    raise QueryTooLarge(f"the result is larger than {MAX_RESULT_BYTES // (1024 * 1024)} MB: ask for less (LIMIT)", 413)
+                return Answer(body, resp.headers.get_content_type())
         except urllib.error.HTTPError as e:
             raise QueryFailed(" ".join(e.read().decode("utf-8", "replace").split())[:500]) from None
         except TimeoutError:

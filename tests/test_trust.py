@@ -1,0 +1,63 @@
+"""What a reader can rely on: leads are no facts, a fact cites text naming both its ends, credit lines."""
+
+import pytest
+import spacy
+from spacy.tokens import Doc, Span
+
+from kg.articles import Article
+from kg.mapping import document_triples
+from kg.nlp.classifier import Cluster, PairContext, evidence
+from kg.ontology import KG, load_ontology
+from kg.resolve import Entity, Fact
+
+VOCAB = spacy.blank("en").vocab
+
+
+def _fact(status: str) -> Fact:
+    return Fact(head="Person/ann lee", relation="worksFor", tail="Organization/acme", literal=None, confidence=0.4,
+                pattern="classifier.pairs.v3", sentence="Ann Lee spoke.", start=0, end=14, status=status, qualifiers={}, attributed_to=None)
+
+
+def test_a_lead_is_an_assertion_without_a_direct_triple():
+    ents = {"Person/ann lee": Entity(key="Person/ann lee", cls="Person", label="Ann Lee", aliases={"Ann Lee"}),
+            "Organization/acme": Entity(key="Organization/acme", cls="Company", label="Acme", aliases={"Acme"})}
+    art = Article.from_text("Ann Lee spoke. Acme grew.", "a.txt")
+    ont = load_ontology()
+    lead = document_triples(art, ents, [_fact("uncertain")], ont)
+    fact = document_triples(art, ents, [_fact("asserted")], ont)
+    assert not [t for t in lead if t[1] == KG.worksFor]
+    assert any(t[1] == KG.status and str(t[2]) == "uncertain" for t in lead)  # still reachable as an assertion
+    assert [t for t in fact if t[1] == KG.worksFor]
+
+
+def _doc_of(sentences: list[list[str]]) -> Doc:
+    words = [w for s in sentences for w in s]
+    starts = [i == 0 for s in sentences for i in range(len(s))]
+    return Doc(VOCAB, words=words, sent_starts=starts)
+
+
+def _cluster(doc, key, spans) -> Cluster:
+    return Cluster(key=key, cls="Person", top="Person", label=key, forms=frozenset({key}), mentions=[Span(doc, s, e) for s, e in spans])
+
+
+def test_the_cited_text_is_where_both_ends_are_named():
+    doc = _doc_of([["Ann", "met", "Bo", "."], ["Ann", "left", "."], ["Bo", "stayed", "."], ["Then", "rain", "."], ["Cy", "came", "."]])
+    ann, bo, cy = _cluster(doc, "ann", [(0, 1), (4, 5)]), _cluster(doc, "bo", [(2, 3), (7, 8)]), _cluster(doc, "cy", [(13, 14)])
+    ctx = PairContext(doc, [ann, bo, cy])
+    assert evidence(ann, bo, ctx).text == "Ann met Bo ."  # the sentence naming both
+    assert evidence(bo, cy, ctx) is None  # two sentences apart: nothing names both
+    later_bo = _cluster(doc, "bo", [(7, 8)])  # named only in the sentence after Ann's second mention
+    assert evidence(ann, later_bo, PairContext(doc, [ann, later_bo])).text == "Ann left . Bo stayed ."  # two adjacent sentences
+
+
+@pytest.mark.model
+def test_credit_lines_give_worksfor_the_outlet_of_the_dateline(tmp_path):
+    from kg.builder import build_into
+    from kg.store import KGStore
+
+    text = ("Acme opens a plant in Ohio\n\nBy Jane Doe\nCOLUMBUS, Ohio (Reuters) - Acme Corp. said on Monday it would open a plant.\n\n"
+            "The company did not say how much it would spend.\n\n(Reporting by Jane Doe; Editing by Tom Hogue)\n")
+    store = KGStore.memory()
+    build_into(store, [Article.from_text(text, "a.txt")])
+    rows = store.sparql("SELECT ?p WHERE { ?x kg:worksFor ?o . ?o rdfs:label 'Reuters' . ?x rdfs:label ?p }")[2]
+    assert {r[0] for r in rows} == {"Jane Doe", "Tom Hogue"}
