@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Errors, KGError
+from .types import Article
+
+__all__ = ["Article", "read_article", "read_articles", "find_files"]
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -27,21 +28,6 @@ _MAGIC = {
     b"\x1f\x8b": "gzip archive",
 }
 _SNIFF = 8192
-
-
-@dataclass(frozen=True)
-class Article:
-    """One source document."""
-
-    id: str  # stable: the content hash prefix
-    path: str  # file name as given, or "<stdin>"
-    text: str
-    sha: str  # SHA-256 of the text
-
-    @classmethod
-    def from_text(cls, text: str, path: str = "<stdin>") -> Article:
-        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        return cls(id=sha[:16], path=path, text=text, sha=sha)
 
 
 def _utf16_without_bom(head: bytes) -> str | None:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .articles import Article, read_articles
 from .errors import Errors, KGError
+from .files import atomic_write
 from .mapping import document_triples, entity_iris, match_key
 from .ontology import load_ontology
 from .resolve import Entity, Fact, Resolver
@@ -155,37 +154,6 @@ def _worker_extract(articles: list[Article]) -> list[tuple[Article, dict[str, En
     """A worker's batch: the same pieces the single process yields (pickled together, so the pieces of
     one article still share one Article object in the parent)."""
     return list(_resolved_pieces(_WORKER["nlp"], _WORKER["resolver"], articles))
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-@contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "wb"):
-    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
-    path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as e:
-        raise KGError(Errors.E022.format(path=path, reason=e.strerror or e)) from None
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; the output gets the mode any new file would
-        with os.fdopen(fd, mode) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(e, OSError):
-            raise KGError(Errors.E022.format(path=path, reason=e.strerror or e)) from None
-        raise
 
 
 def build_into(store: KGStore, articles: Iterable[Article], model: str | None = None, workers: int = 1, progress=None, dask=None) -> Summary:

@@ -152,7 +152,7 @@ def export(graph, fmt, output, store_url, query_endpoint, update_endpoint):
 
     Example: kg export --graph out --format nt -o graph.nt
     """
-    from .builder import atomic_write
+    from .files import atomic_write
     from .export import export as do_export, rdf_format
     from .store import open_store
 
@@ -179,7 +179,7 @@ def render(graph, output, focus_name, max_nodes, classes, uncertain, store_url, 
 
     Example: kg render --graph out -o graph.html --classes Person,Company,Policy
     """
-    from .builder import atomic_write
+    from .files import atomic_write
     from .errors import Errors
     from .ontology import load_ontology
     from .render import render_html

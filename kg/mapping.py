@@ -15,9 +15,8 @@ from collections.abc import Iterator
 
 from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
 
-from .articles import Article
 from .ontology import ID, KG, PROV, SCHEMA, Ontology
-from .resolve import Entity, Fact
+from .types import Article, Entity, Fact, Status
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 _MAX_SLUG = 80
@@ -129,7 +128,7 @@ def fact_triples(fact: Fact, ont: Ontology, article: Article, iris: dict[str, UR
     s = iris[fact.head]
     p = ont.relations[fact.relation].iri
     o = iris[fact.tail] if fact.tail else Literal(clean_literal(fact.literal or ""))
-    if fact.status != "uncertain":  # a lead is no fact: only its Assertion says it, with its status
+    if fact.status != Status.UNCERTAIN:  # a lead is no fact: only its Assertion says it, with its status
         yield s, p, o
     ident = "|".join([article.sha, fact.head, fact.relation, fact.tail or "", fact.literal or "", str(fact.start)])
     a = ID[f"assertion/{hashlib.sha1(ident.encode('utf-8')).hexdigest()[:20]}"]

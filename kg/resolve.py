@@ -12,7 +12,6 @@ import os
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
@@ -20,6 +19,7 @@ from .nlp.classifier import Cluster, PairContext, candidate_pairs, evidence, loa
 from .nlp.lexicon import lexicon
 from .nlp.relations import title_text
 from .ontology import Ontology, load_ontology
+from .types import Entity, Fact, Status
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
 _NODE_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "POLICY", "LAW", "PRODUCT", "MONEY"}
@@ -78,36 +78,6 @@ def clean_surface(text: str) -> str:
     t = re.sub(r"^(the|The)\s+", "", t)
     t = re.sub(r"[’']s$", "", t).strip()
     return t.strip(" ,;:")
-
-
-@dataclass
-class Entity:
-    key: str  # "<TopClass>/<normalised canonical label>": stable across documents
-    cls: str
-    label: str
-    aliases: set[str] = field(default_factory=set)
-    mentions: list[tuple[int, int]] = field(default_factory=list)  # character offsets
-    named: bool = False  # named outright somewhere, not only through a demonym ("Canadian")
-
-    @property
-    def top(self) -> str:
-        return self.key.split("/", 1)[0]
-
-
-@dataclass
-class Fact:
-    head: str
-    relation: str
-    tail: str | None
-    literal: str | None
-    confidence: float
-    pattern: str
-    sentence: str
-    start: int
-    end: int
-    status: str
-    qualifiers: dict
-    attributed_to: str | None
 
 
 class _Known:

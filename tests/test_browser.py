@@ -41,6 +41,13 @@ def _open(browser, page_path: Path):
     return page, events
 
 
+def _render_and_open(browser, runner, graph: Path):
+    page_path = graph.with_suffix(".html")
+    r = runner.invoke(cli, ["render", "--graph", str(graph), "-o", str(page_path)])
+    assert r.exit_code == 0, r.output
+    return _open(browser, page_path)
+
+
 @pytest.mark.model
 def test_seed_page_draws_every_entity_offline_and_search_finds_gao(browser, seed_out, runner):
     import json
@@ -71,10 +78,7 @@ def test_hostile_names_are_drawn_as_text(browser, tmp_path, runner):
 """,
         encoding="utf-8",
     )
-    page_path = tmp_path / "x.html"
-    r = runner.invoke(cli, ["render", "--graph", str(ttl), "-o", str(page_path)])
-    assert r.exit_code == 0, r.output
-    page, events = _open(browser, page_path)
+    page, events = _render_and_open(browser, runner, ttl)
     assert page.evaluate("window.kgNetwork.body.nodeIndices.length") == 2
     page.fill("#search", "img")
     assert hostile in page.inner_text("#hits")  # shown literally
@@ -106,10 +110,7 @@ id:assertion\/1 a kg:Assertion ; rdf:subject id:person\/a ; rdf:predicate kg:wor
 """ % json.dumps(sentence),
         encoding="utf-8",
     )
-    page_path = tmp_path / "x.html"
-    r = runner.invoke(cli, ["render", "--graph", str(ttl), "-o", str(page_path)])
-    assert r.exit_code == 0, r.output
-    page, events = _open(browser, page_path)
+    page, events = _render_and_open(browser, runner, ttl)
     assert page.evaluate("window.kgNetwork.body.nodeIndices.length") == 2
     assert page.evaluate("Object.keys(window.kgNetwork.body.edges).length") == 1
     edge = page.evaluate("(() => { const n = window.kgNetwork; const id = Object.keys(n.body.edges)[0]; "

@@ -254,3 +254,9 @@ def test_an_engine_error_under_timeout_is_one_line(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1
     assert r.stderr.strip().count("\n") == 0 and r.stderr.startswith("kg: error: the query failed"), r.stderr
+
+
+def test_a_missing_graph_is_named_as_the_graph_option_was_given(runner, tmp_path):
+    r = runner.invoke(cli, ["export", "--graph", str(tmp_path / "none")])
+    _one_line_error(r)
+    assert "--graph takes the output folder of a build" in r.output

@@ -176,7 +176,7 @@ def test_render_focus_classes_and_max_nodes(seed_out, runner, tmp_path):
         page = tmp_path / "p.html"
         r = runner.invoke(cli, ["render", "--graph", str(seed_out), "-o", str(page), *args])
         assert r.exit_code == 0, r.output
-        from tests.helpers import page_data
+        from helpers import page_data
 
         return {n["label"]: n["cls"] for n in page_data(page.read_text(encoding="utf-8"))["nodes"]}
 

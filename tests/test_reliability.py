@@ -129,7 +129,7 @@ def test_full_disk_leaves_previous_output(tmp_path, runner, monkeypatch):
     store = _hostile_graph()
     target = tmp_path / "g.ttl"
     target.write_text("previous")
-    from kg.builder import atomic_write
+    from kg.files import atomic_write
     from kg.errors import KGError
     from kg.export import export
 

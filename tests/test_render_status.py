@@ -7,7 +7,7 @@ from kg.articles import Article
 from kg.mapping import document_triples
 from kg.ontology import load_ontology
 from kg.render import render_html
-from tests.helpers import page_data
+from helpers import page_data
 from kg.resolve import Entity, Fact
 from kg.store import KGStore
 

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from kg.cli import cli
 from kg.query import uses_service
+from helpers import start_serve
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 KG_BIN = [sys.executable, "-c", "from kg.cli import cli; cli()"]
@@ -79,19 +80,8 @@ def graph(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def served(graph):
-    proc = subprocess.Popen(KG_BIN + ["serve", "--graph", str(graph), "--port", "0", "--timeout", "5"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-    assert m, line + (proc.stderr.read() if proc.poll() is not None else "")
-    base = f"http://127.0.0.1:{m.group(1)}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/api/search?q=a", timeout=5).read()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield {"base": base, "port": int(m.group(1))}
+    proc, base, port = start_serve(graph, "--timeout", "5")
+    yield {"base": base, "port": port}
     proc.terminate()
     proc.wait(10)
 

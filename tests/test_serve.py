@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
+from helpers import start_serve
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -56,18 +57,7 @@ def served(tmp_path_factory):
       }}"""
     result = CliRunner().invoke(cli, ["query", update, "--graph", str(out), "--update"])
     assert result.exit_code == 0, result.output
-    proc = subprocess.Popen(KG_BIN + ["serve", "--graph", str(out), "--port", "0", "--timeout", "3"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-    assert m, line + proc.stderr.read() if proc.poll() is not None else line
-    base = f"http://127.0.0.1:{m.group(1)}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/api/search?q=a", timeout=5).read()
-            break
-        except OSError:
-            time.sleep(0.1)
+    proc, base, _ = start_serve(out, "--timeout", "3")
     yield {"base": base, "out": out, "ids": _article_ids(out)}
     proc.terminate()
     proc.wait(10)
