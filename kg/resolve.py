@@ -115,6 +115,7 @@ class Resolver:
         self.company_nouns = lex["company_nouns"]
         self.event_nouns = lex["event_nouns"]
         self.exchanges = lex["stock_exchanges"]
+        self.sub_body_heads = lex["sub_body_heads"]
         credits = sorted(lex["credit_lines"], key=len, reverse=True)
         # a credit line: 'By Jane Doe', '(Reporting by X; Editing by Y)', 'To contact the reporter on this story: X in Y at x@outlet.net'
         self.credit_line = re.compile(r"^\(?\s*(?:" + "|".join(re.escape(c) for c in credits) + r")\s", re.I)
@@ -219,7 +220,9 @@ class Resolver:
                     canonical[n] = longer[0]
         for n in orgs:
             parts = n.split()
-            longer = [f for f in orgs if len(f.split()) > len(parts) and f.split()[: len(parts)] == parts]
+            # 'Microsoft' is 'Microsoft Corp', 'Mahan' is 'Mahan Air'; 'the House' is not its Intelligence Committee
+            longer = [f for f in orgs if len(f.split()) > len(parts) and f.split()[: len(parts)] == parts
+                      and not any(w.lower() in self.sub_body_heads for w in f.split()[len(parts):])]
             if len(set(longer)) == 1:
                 canonical[n] = longer[0]
         # A bare policy word ("the ban", "sanctions") is the article's fuller policy with that word
@@ -343,7 +346,9 @@ class Resolver:
                     continue
                 break
             low = t.lower_ if t.tag_ not in {"NNS", "NNPS"} else t.lemma_.lower()  # 'Presidents X and Y'
-            on_name = span.start <= t.head.i < span.end
+            # hangs on the name itself, not on the title already taken ('Chief Executive Officer Elon Musk'
+            # is one title even where the NER took 'Officer' into the name)
+            on_name = span.start <= t.head.i < span.end and not start <= t.head.i < end
             if on_name and low in self.title_heads and any(
                 span.start <= doc[i].head.i < span.end and doc[i].lower_ in self.title_heads for i in range(start, end)
             ):
@@ -406,17 +411,24 @@ class Resolver:
                             status="uncertain" if pattern in demoted_patterns() else "asserted", qualifiers={}, attributed_to=None))
         return out
 
+    def credit_lines(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, line) of each credit line: a byline under the headline, 'Reporting by', 'To contact'."""
+        lines, pos = [], 0
+        for line in text.split("\n"):
+            byline = line.strip().lower().startswith("by ")  # only under the headline, short, no sentence
+            if self.credit_line.match(line.strip()) and len(line) < 400 and not (
+                    byline and (pos > 400 or len(line) > 100 or line.rstrip().endswith("."))):
+                lines.append((pos, pos + len(line), line))
+            pos += len(line) + 1
+        return lines
+
     def byline_facts(self, doc: Doc, ents: dict[str, Entity], token_key: dict[int, str]) -> list[Fact]:
         """worksFor the outlet, for each person a credit line names: the byline under the headline
         ('By Jane Doe'), '(Reporting by X; Editing by Y)', 'To contact the reporter on this story: X
         ... at x@bloomberg.net'. The outlet is the news agency of the dateline ('(Reuters) -',
         'NEW YORK (AP) --') or of the contact e-mail, as the alias table names it."""
         text = doc.text
-        lines, pos = [], 0
-        for line in text.split("\n"):
-            if self.credit_line.match(line.strip()) and len(line) < 400:
-                lines.append((pos, pos + len(line), line))
-            pos += len(line) + 1
+        lines = self.credit_lines(text)
         if not lines:
             return []
         outlet = None
@@ -444,8 +456,6 @@ class Resolver:
             ent.mentions.append((outlet[1], outlet[2]))
         out = []
         for start, end, line in lines:
-            if line.strip().lower().startswith("by ") and start > 400:
-                continue  # 'By' opens a byline only under the headline; further down it opens a sentence
             for span in doc.char_span(start, end, alignment_mode="expand").ents if end > start else ():
                 person = token_key.get(span[-1].i)
                 if span.label_ != "PERSON" or person not in ents or ents[person].top != "Person":
@@ -596,6 +606,11 @@ class Resolver:
             if (fact.tail, fact.relation, fact.head) in stated and not self.ont.relations[fact.relation].symmetric:
                 continue  # a pattern states it the other way round ('Ruby, who killed Oswald'): the wording wins
             facts[(fact.head, fact.relation, fact.tail, None, fact.start)] = fact
+        # a credit line says who wrote the story and nothing more ('Dana Hull in San Francisco at ...' is no livesIn)
+        credits = [(s, e) for s, e, _ in self.credit_lines(text)]
+        if credits:
+            facts = {k: f for k, f in facts.items()
+                     if f.pattern == "worksFor.credit-line.v1" or not any(f.start < e and s < f.end for s, e in credits)}
         for key, start, end in referred:  # after the relation model, which reads names only
             ents[key].mentions.append((start, end))
         ents.update(extra)
