@@ -32,7 +32,7 @@ LEAD = 0.25  # a learned fact under its relation's threshold but at least this l
 
 
 # Facts built in code rather than by a pattern file, with their written confidence (the prior `kg train` calibrates)
-CODE_PATTERNS = {"jobTitle.title-name.v1": 0.85, "worksFor.credit-line.v1": 0.9}
+CODE_PATTERNS = {"jobTitle.title-name.v1": 0.85, "worksFor.credit-line.v1": 0.9, "manufactures.brand-name.v1": 0.8}
 ASSERTED = 0.5  # a pattern whose facts were right less often than this on the dev sets writes leads, not facts
 MIN_EVIDENCE = 30  # ... when at least this many of its dev facts were scored (fewer say too little to demote it)
 
@@ -48,6 +48,35 @@ def pattern_confidence() -> dict[str, float]:
     if not path.exists() or os.environ.get("KG_CALIBRATION") == "off":  # off: kg train measures the written ones
         return {}
     return {k: v["confidence"] for k, v in json.loads(path.read_text(encoding="utf-8"))["patterns"].items()}
+
+
+# the pattern ids of the relation model's facts: in articles, and in texts read as sentences
+LEARNED = {False: "classifier.pairs.v3", True: "classifier.pairs.v3.sentences"}
+
+
+@functools.cache
+def learned_calibration() -> dict[str, tuple[float, float]]:
+    """For each of LEARNED, (a, b): the relation model's probability p, as the share of its facts that
+    were right on the dev sets, is sigmoid(a * logit(p) + b) (fitted by `kg train` on facts as `kg eval` scores them)."""
+    import json
+
+    from .nlp.paths import model_path
+
+    path = model_path("patterns.calibration.json")
+    if not path.exists() or os.environ.get("KG_CALIBRATION") == "off":
+        return {}
+    return {k: (v["a"], v["b"]) for k, v in (json.loads(path.read_text(encoding="utf-8")).get("model") or {}).items()}
+
+
+def as_fact_confidence(p: float, pattern: str) -> float:
+    """The relation model's pair probability as a fact's confidence (the share of such facts right on dev)."""
+    ab = learned_calibration().get(pattern)
+    if ab is None:
+        return p
+    import math
+
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return 1.0 / (1.0 + math.exp(-(ab[0] * math.log(p / (1 - p)) + ab[1])))
 
 
 @functools.cache
@@ -312,16 +341,17 @@ class Resolver:
                     continue  # a nationality is written beside the person ('the Syrian president'), not inferred from the article's country
                 if cited is None:
                     cited = evidence(a, b, ctx) or False
-                asserted = p >= max(model.threshold(r, ctx.short), ASSERTED) and cited is not False
+                q = as_fact_confidence(p, LEARNED[ctx.short])
+                asserted = p >= max(model.threshold(r, ctx.short), ASSERTED) and q >= ASSERTED and cited is not False
                 span = cited or a.mentions[0].sent  # an uncertain lead with no shared sentence cites where its head is named
                 h, t = a.key, b.key
                 if self.ont.relations[r].symmetric and t < h:
                     h, t = t, h
                 key = (h, r, t)
-                if key in out and (out[key].status == "asserted", out[key].confidence) >= (asserted, p):
+                if key in out and (out[key].status == "asserted", out[key].confidence) >= (asserted, q):
                     continue
                 out[key] = Fact(
-                    head=h, relation=r, tail=t, literal=None, confidence=round(p, 3), pattern="classifier.pairs.v3",
+                    head=h, relation=r, tail=t, literal=None, confidence=round(q, 3), pattern=LEARNED[ctx.short],
                     sentence=span.text.strip(), start=span.start_char, end=span.end_char,
                     status="asserted" if asserted else "uncertain", qualifiers={}, attributed_to=None,
                 )
@@ -407,6 +437,34 @@ class Resolver:
             pattern = "jobTitle.title-name.v1"
             conf = pattern_confidence().get(pattern, CODE_PATTERNS[pattern])
             out.append(Fact(head=key, relation="jobTitle", tail=None, literal=title, confidence=conf, pattern=pattern,
+                            sentence=sent.text.strip(), start=sent.start_char, end=sent.end_char,
+                            status="uncertain" if pattern in demoted_patterns() else "asserted", qualifiers={}, attributed_to=None))
+        return out
+
+    def brand_facts(self, doc: Doc, ents: dict[str, Entity], referred: list[tuple[str, int, int]]) -> list[Fact]:
+        """A product named after its maker ('Apple Watch', typed Product by the entity rules) is made
+        by the company of that name in the article; the brand inside the name is a mention of it."""
+        makers = {}
+        for e in ents.values():
+            if e.top == "Organization":
+                for form in (e.label, *e.aliases):
+                    makers.setdefault(form, e.key)
+        out = []
+        pattern = "manufactures.brand-name.v1"
+        conf = pattern_confidence().get(pattern, CODE_PATTERNS[pattern])
+        for e in list(ents.values()):
+            if e.cls != "Product" or not e.mentions or " " not in e.label:
+                continue
+            maker = makers.get(e.label.split()[0])
+            if maker is None:
+                continue
+            start, end = min(e.mentions)
+            referred.append((maker, start, start + len(e.label.split()[0])))
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is None:
+                continue
+            sent = span.sent
+            out.append(Fact(head=maker, relation="manufactures", tail=e.key, literal=None, confidence=conf, pattern=pattern,
                             sentence=sent.text.strip(), start=sent.start_char, end=sent.end_char,
                             status="uncertain" if pattern in demoted_patterns() else "asserted", qualifiers={}, attributed_to=None))
         return out
@@ -597,7 +655,7 @@ class Resolver:
             k: f for k, f in facts.items()
             if f.relation != "jobTitle" or not any(f" {f.literal.lower()} " in longer and longer != f" {f.literal.lower()} " for longer in by_head[f.head])
         }
-        for fact in self.byline_facts(doc, ents, token_key):
+        for fact in (*self.byline_facts(doc, ents, token_key), *self.brand_facts(doc, ents, referred)):
             facts.setdefault((fact.head, fact.relation, fact.tail, None, fact.start), fact)
         stated = {(f.head, f.relation, f.tail) for f in facts.values()}
         for fact in self.learned_facts(doc, ents):

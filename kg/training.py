@@ -388,7 +388,7 @@ def train_relations(train_path, dev_path=None, out_path: Path = REL_PATH, base: 
         counts[r] = (int(y.sum()), int(mask.sum()))
         if y.sum() < 2:
             continue
-        clf = LogisticRegression(C=C, solver="liblinear", max_iter=2000)
+        clf = LogisticRegression(C=C, solver="liblinear", max_iter=2000, random_state=0)  # liblinear shuffles: seeded, so kg train is reproducible
         clf.fit(X[mask], y)
         weights[:, k] = clf.coef_[0]
         intercept[k] = clf.intercept_[0]
@@ -448,18 +448,19 @@ def calibrate_patterns(dev_path, models: Path = MODEL_DIR, model: str | None = N
     import os
 
     from .nlp.classifier import load_model
-    from .resolve import demoted_patterns, pattern_confidence
+    from .resolve import demoted_patterns, learned_calibration, pattern_confidence
 
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # pattern → [right, scored]
+    points: dict[str, list[tuple[float, int]]] = defaultdict(list)  # the relation model's facts: (its probability, right)
     saved = {k: os.environ.get(k) for k in ("KG_CALIBRATION", "KG_MODELS")}
     os.environ["KG_CALIBRATION"] = "off"  # the patterns at their written confidences
     os.environ["KG_MODELS"] = str(models)  # with the models just trained
-    caches = (load_model, pattern_confidence, demoted_patterns)
+    caches = (load_model, pattern_confidence, demoted_patterns, learned_calibration)
     for c in caches:
         c.cache_clear()
     try:
         for p in _paths(dev_path):
-            _score_patterns(p, counts, model)
+            _score_patterns(p, counts, points, model)
             log(f"calibration: {Path(p).name} built and scored")
     finally:
         for k, v in saved.items():
@@ -478,13 +479,28 @@ def calibrate_patterns(dev_path, models: Path = MODEL_DIR, model: str | None = N
     for pattern, (right, n) in sorted(counts.items()):
         if pattern in written:  # the relation model calibrates itself (kg train --dev)
             table[pattern] = {"confidence": round((right + PRIOR_WEIGHT * written[pattern]) / (n + PRIOR_WEIGHT), 3), "right": right, "facts": n}
+    learned = {k: fit for k, v in sorted(points.items()) if (fit := _fit_facts(v))}
     Path(out_path).write_text(json.dumps({"dev": [Path(p).name for p in _paths(dev_path)], "prior_weight": PRIOR_WEIGHT,
-                                          "patterns": table}, indent=1))
+                                          "model": learned, "patterns": table}, indent=1))
+    if learned:
+        log(f"calibration: relation model facts {learned}")
     log(f"calibration: {len(table)} patterns; " + ", ".join(f"{k} {v['confidence']}" for k, v in table.items() if v["facts"] >= 10))
     return table
 
 
-def _score_patterns(path, counts: dict, model: str | None) -> None:
+def _fit_facts(points: list[tuple[float, int]]) -> dict | None:
+    """Platt scaling of the relation model's probability to the share of its facts right on dev."""
+    import numpy as np
+
+    y = np.array([r for _, r in points])
+    if len(points) < 20 or y.sum() < 5 or (1 - y).sum() < 5:
+        return None
+    p = np.clip(np.array([c for c, _ in points]), 1e-6, 1 - 1e-6)
+    a, b = _platt(np.log(p / (1 - p)), y)
+    return {"a": a, "b": b, "facts": len(points), "right": int(y.sum())}
+
+
+def _score_patterns(path, counts: dict, points: dict, model: str | None) -> None:
     """Build one dev file in memory, score it, and count each pattern's right and scored assertions."""
     from rdflib import RDF
 
@@ -492,6 +508,7 @@ def _score_patterns(path, counts: dict, model: str | None) -> None:
     from .builder import build_into
     from .evaluate import load_gold, score
     from .ontology import KG
+    from .resolve import LEARNED
     from .store import KGStore
 
     docs = load_gold(path)
@@ -505,3 +522,5 @@ def _score_patterns(path, counts: dict, model: str | None) -> None:
             c = counts[str(g.value(a, KG.pattern))]
             c[0] += verdicts[triple]
             c[1] += 1
+            if str(g.value(a, KG.pattern)) in LEARNED.values():
+                points[str(g.value(a, KG.pattern))].append((float(g.value(a, KG.confidence)), int(verdicts[triple])))

@@ -358,3 +358,32 @@ def test_a_ticker_after_a_company_is_one_of_its_names_not_a_company():
     ents, tickers = _amounts_and_tickers(doc, list(doc.ents), {})
     assert _ents(doc, ents) == [("Apple Inc.", "ORG"), ("Microsoft", "ORG"), ("Al Jazeera TV", "ORG")]  # TV: two letters, kept
     assert [t.text for t in tickers] == ["MSFT", "AAPL"]
+
+
+def _brand_doc(words, ents):
+    rows = [(w, 0, "dep", "NNP", "PROPN", w) for w in words]
+    rows[0] = (words[0], 0, "ROOT", "NNP", "PROPN", words[0])
+    return make_doc(rows, ents=ents)
+
+
+def test_a_company_name_followed_by_more_name_is_its_product():
+    from kg.nlp.entities import _brand_products
+
+    # "Apple Inc. unveiled ... Apple said the Apple Watch and the HomePod 2 ..."
+    words = ["Apple", "Inc.", "unveiled", "it", ".", "Apple", "said", "the", "Apple", "Watch", "sold", "."]
+    doc = _brand_doc(words, [(0, 2, "ORG"), (5, 6, "ORG"), (8, 10, "ORG")])
+    out = _brand_products(doc, list(doc.ents), [], {}, HEADS)
+    assert [(e.text, e.label_, e._.kg_class) for e in out][-1] == ("Apple Watch", "PRODUCT", "Product")
+
+
+def test_a_longer_name_met_first_or_a_unit_or_a_headline_is_no_product():
+    from kg.nlp.entities import _brand_products
+
+    # 'Lockheed Martin' first, 'Lockheed' later: a short form, not a brand
+    words = ["Lockheed", "Martin", "Inc.", "rose", ".", "Lockheed", "said", "so", "."]
+    doc = _brand_doc(words, [(0, 3, "ORG"), (5, 6, "ORG")])
+    assert all(e.label_ == "ORG" for e in _brand_products(doc, list(doc.ents), [], {}, HEADS))
+    # a unit of the company ('Bloomberg Intelligence') stays an organisation
+    words = ["Bloomberg", "Inc.", "said", ".", "Bloomberg", "said", "Bloomberg", "Intelligence", "agreed", "."]
+    doc = _brand_doc(words, [(0, 2, "ORG"), (4, 5, "ORG"), (6, 8, "ORG")])
+    assert all(e.label_ == "ORG" for e in _brand_products(doc, list(doc.ents), [], {}, HEADS))

@@ -206,6 +206,7 @@ class EntityFixer:
         final = _common_words(doc, final, self.known_label)
         final = _lone_names(final, self.known_label, self.titles, places() if is_article(doc) else frozenset())
         final, tickers = _amounts_and_tickers(doc, _harmonise_lists(final, self.known_label), self.known_label)
+        final = _brand_products(doc, final, tickers, self.known_label, self.heads)
         doc.ents = final
         doc.spans["kg_inner"] = inner
         doc.spans["kg_tickers"] = tickers
@@ -213,6 +214,52 @@ class EntityFixer:
 
 
 _TICKER = re.compile(r"^[A-Z][A-Z.]{0,5}$")
+_PRODUCT_SHAPE = re.compile(r"\d|^[a-z]+[A-Z]|^[A-Z][a-z]+[A-Z]")  # 'iPhone 11', 'HomePod', 'iOS', 'AirPlay'
+
+
+def _headline(sent: Span) -> bool:
+    """A line in title case ('Oracle Sales Top Estimates'), as headlines and 'More:' lists are written."""
+    words = [t for t in sent if t.is_alpha and len(t) > 3]
+    return len(words) >= 3 and sum(t.is_title for t in words) / len(words) > 0.7
+
+
+def _brand_products(doc: Doc, ents: list[Span], tickers: list[Span], known: dict, heads: dict) -> list[Span]:
+    """A company's name followed by more name is its product: 'Apple Watch', 'Google Home', 'Amazon
+    Echo', 'Tesla Model 3' are Products (and resolution says the company makes them).
+
+    The brand must be a company in this article: named on its own as an organisation, and shown to
+    be a company (a suffix or ticker after it: 'Apple Inc.', 'Apple (AAPL)'), or the rest of the name
+    looks like a product's ('iPhone 11', 'HomePod'), and named on its own before: a name first met as
+    part of the longer one is its short form ('Lockheed Martin' ... 'Lockheed'). What follows the brand
+    must hold no word of an organisation's name or unit ('Apple Foundation', 'Bloomberg Intelligence'),
+    of a story about it ('Apple Earnings'), no place and no suffix; headlines (title-case lines) are
+    left alone."""
+    lex = lexicon()
+    org_words = {w.lower() for w, label in heads.items() if label == "ORG"} | lex["company_suffixes"] | lex["sub_body_heads"] | lex["not_product_words"]
+    standalone = {e.text for e in ents if e.label_ == "ORG" and len(e) == 1}
+    if not standalone:
+        return ents
+    suffixed = {e[0].text for e in ents if e.label_ == "ORG" and len(e) == 2 and e[1].lower_.strip(".") in lex["company_suffixes"]}
+    suffixed |= {doc[t.start - 1].text for t in tickers if t.start > 0} | {doc[t.start - 2].text for t in tickers if t.start > 1}
+    first_start: dict[str, int] = {}  # where the brand is first named on its own: a name first met as part of a longer one is its short form
+    for e in ents:
+        if e.label_ == "ORG" and len(e) == 1:
+            first_start.setdefault(e.text, e.start)
+    candidates = []
+    for e in ents:
+        if len(e) < 2 or e.label_ not in {"ORG", "PRODUCT", "PERSON", "GPE", "LOC", "FAC"} or e.text in known:
+            continue
+        brand, rest = e[0], e[1:]
+        if brand.text not in standalone or _headline(e.sent) or first_start.get(brand.text, e.start) >= e.start or any(t.lower_.strip(".") in org_words or t.text in known or not (t.is_title or t.is_upper or t.like_num or _PRODUCT_SHAPE.search(t.text)) for t in rest):
+            continue
+        candidates.append(e)
+    out = []
+    for e in ents:
+        if e in candidates and (e[0].text in suffixed or any(_PRODUCT_SHAPE.search(t.text) for t in e[1:])):
+            e = _relabel(e, "PRODUCT", "PRODUCT.brand-name.v1")
+            e._.kg_class = "Product"
+        out.append(e)
+    return out
 
 
 def _amounts_and_tickers(doc: Doc, ents: list[Span], known: dict) -> tuple[list[Span], list[Span]]:
