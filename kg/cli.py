@@ -36,6 +36,11 @@ class KGGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("kg: interrupted; the store is left as of the last completed article", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # the reader went away (`kg export | head`): end quietly, as Unix tools do
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(141)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as e:  # noqa: BLE001 - the user gets one line, not a traceback
@@ -168,7 +173,7 @@ def export(graph, fmt, output, store_url, query_endpoint, update_endpoint):
 
 @cli.command()
 @click.option("--graph", "-g", default="out", show_default=True, help="Output folder of a build, or an RDF file.")
-@click.option("--output", "-o", "output", default="graph.html", show_default=True, help="HTML file to write.")
+@click.option("--output", "-o", "output", default=None, help="HTML file to write (default: graph.html in the --graph folder, or beside the RDF file).")
 @click.option("--focus", "focus_name", default=None, help="Show only this entity and its neighbours.")
 @click.option("--max-nodes", default=None, type=click.IntRange(1), help="Keep the N best-connected nodes.")
 @click.option("--classes", default=None, help="Comma-separated classes to show, e.g. Person,Company,Policy.")
@@ -191,9 +196,15 @@ def render(graph, output, focus_name, max_nodes, classes, uncertain, store_url, 
         cls = {c.strip() for c in classes.split(",") if c.strip()}
         unknown = sorted(cls - set(ont.classes))
         if unknown:
-            raise KGError(Errors.E033.format(fmt=",".join(unknown), choices=", ".join(sorted(ont.classes))))
+            drawn = sorted(c for c in ont.classes if ont.is_a(c, "Entity") and c not in {"Entity", "Agent"})
+            raise KGError(Errors.E037.format(names=", ".join(unknown), choices=", ".join(drawn)))
     with open_store(graph, store_url, query_endpoint=query_endpoint, update_endpoint=update_endpoint) as store:
         page = render_html(store, focus_name=focus_name, max_nodes=max_nodes, classes=cls, uncertain=uncertain)
+    if output is None:  # next to the graph, not wherever the command happens to run
+        from pathlib import Path
+
+        where = Path(graph)
+        output = str(where / "graph.html" if where.is_dir() else where.with_suffix(".html")) if not store_url else "graph.html"
     with atomic_write(output) as f:
         f.write(page.encode("utf-8"))
     click.echo(f"wrote {output}")
@@ -227,7 +238,9 @@ def serve(graph, host, port, timeout, store_url, query_endpoint, update_endpoint
         store.close()
         raise KGError(Errors.E070.format(host=host, port=port, reason=e.strerror or e)) from None
     bound = sock.getsockname()[1]
-    app = create_app(store, location=None if store_url else graph, url=store_url, timeout=timeout, hosts=host_names(host))
+    # /sparql forwards to the same query endpoint the pages use (URL/query, or --query-endpoint)
+    app = create_app(store, location=None if store_url else graph, url=store.query_endpoint if store_url else None, timeout=timeout,
+                     hosts=host_names(host))
     if not is_loopback(host):
         click.echo(f"kg: warning: serving on {host}, not loopback: the graph is open to the network; anyone who can "
                    f"reach this machine on port {bound} can read all of it and run queries on it", err=True)

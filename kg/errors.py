@@ -41,6 +41,7 @@ class Errors:
     E034 = "the query failed: {reason}"
     E035 = "the query uses SERVICE (federated query), which would send requests to other servers; kg query refuses it unless you pass --allow-service"
     E036 = "the query nests brackets more than {limit} deep; kg refuses it before the engine's parser overflows"
+    E037 = "unknown class {names}; --classes takes these: {choices}"
     E040 = "{path}: not a valid gold file: {reason}"
     E050 = "the SPARQL endpoint {url} failed: {reason}"
     E060 = "no node named '{name}' in the graph"

@@ -260,3 +260,33 @@ def test_a_missing_graph_is_named_as_the_graph_option_was_given(runner, tmp_path
     r = runner.invoke(cli, ["export", "--graph", str(tmp_path / "none")])
     _one_line_error(r)
     assert "--graph takes the output folder of a build" in r.output
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    lines = "".join(f'<https://w3id.org/kg-news/id/person/p{i}> <http://www.w3.org/2000/01/rdf-schema#label> "P {i}" .\n' for i in range(20000))
+    (tmp_path / "g.nt").write_text(lines, encoding="utf-8")
+    p = subprocess.Popen([sys.executable, "-c", "from kg.cli import cli; cli()", "export", "-g", str(tmp_path / "g.nt"), "-f", "nt"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.readline()
+    p.stdout.close()  # as `| head -1` does
+    err = p.stderr.read().decode()
+    p.wait(60)
+    assert "Broken" not in err and "Traceback" not in err and "error" not in err
+
+
+def test_render_writes_next_to_the_graph_and_lists_the_classes_it_knows(runner, tmp_path, monkeypatch):
+    ttl = tmp_path / "g.ttl"
+    ttl.write_text('<https://w3id.org/kg-news/id/person/a> a <https://w3id.org/kg-news/ontology#Person> ; '
+                   '<http://www.w3.org/2000/01/rdf-schema#label> "Ann" .\n', encoding="utf-8")
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    r = runner.invoke(cli, ["render", "-g", str(ttl)])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "g.html").exists() and not (elsewhere / "graph.html").exists()
+    r = runner.invoke(cli, ["render", "-g", str(ttl), "--classes", "Persons"])
+    _one_line_error(r)
+    assert "unknown class Persons" in r.output and "Person" in r.output and "Assertion" not in r.output

@@ -53,7 +53,8 @@ def create_app(store, location: str | None = None, url: str | None = None, timeo
                hosts: set[str] | frozenset[str] = LOOPBACK_HOSTS) -> Starlette:
     """The web app over an open store (a KGStore or RemoteKGStore); user SPARQL runs in `QueryEngine`.
 
-    `hosts`: the names the server answers to (the Host header, port aside); by default loopback only."""
+    `url`: a SPARQL server's query endpoint, which /sparql forwards to; `hosts`: the names the server
+    answers to (the Host header, port aside); by default loopback only."""
     pages = Pages(store)
     engine = QueryEngine(location=location, url=url, timeout=timeout, workers=query_workers)
     env = Environment(loader=PackageLoader("kg.web", "templates"), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)

@@ -252,7 +252,7 @@ class QueryEngine:
         from ..store import PROLOGUE
 
         accept = ", ".join(t for t in (results_type or "application/sparql-results+json", graph_type or "text/turtle"))
-        endpoint = self.url.rstrip("/") + "/query"
+        endpoint = self.url  # the server's query endpoint itself (open_store's URL/query, or --query-endpoint)
         req = urllib.request.Request(endpoint, data=urllib.parse.urlencode({"query": PROLOGUE + query}).encode(),
                                      headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"})
         try:
