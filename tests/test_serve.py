@@ -271,3 +271,25 @@ def test_a_hostile_article_and_entity_run_nothing(page, served):
     page.wait_for_selector("#suggest a.hit")
     assert page.evaluate("window.kgPwned") is None
     assert page.events["dialogs"] == []
+
+
+def test_every_page_has_a_json_twin_with_the_data_it_shows(served):
+    base, ids = served["base"], served["ids"]
+    status, body, headers = _get(base + "/.json")
+    assert status == 200 and headers.get("content-type", "").startswith("application/json")
+    overview = json.loads(body)
+    assert overview["overview"] and any(e["label"] == "Irene Gao" for e in overview["top"])
+    status, body, _ = _get(base + "/search.json?q=irene")
+    assert status == 200 and json.loads(body)["hits"][0]["path"] == "person/irene-gao"
+    status, body, _ = _get(base + "/entity/person/irene-gao.json")
+    e = json.loads(body)
+    assert status == 200 and e["label"] == "Irene Gao" and e["groups"]
+    page = _get(base + "/entity/person/irene-gao")[1]
+    assert all(g["relation"] in page and all(i["label"] in page for i in g["items"]) for g in e["groups"])  # what the page lists
+    status, body, _ = _get(base + f"/article/{ids['seed']}.json")
+    a = json.loads(body)
+    assert status == 200 and "Bitmain" in a["headline"]
+    status, body, _ = _get(base + "/query.json")
+    assert status == 200 and json.loads(body)["examples"]
+    status, body, _ = _get(base + "/entity/person/nobody-at-all.json")
+    assert status == 404 and json.loads(body)["status"] == 404

@@ -2,7 +2,8 @@
 
 Pages: overview (/), search (/search and the type-ahead /api/search), entity (/entity/<path>),
 article (/article/<id>), SPARQL editor (/query) and the SPARQL 1.1 protocol endpoint (/sparql,
-GET and POST, read-only). Every page is answered from SPARQL on the store, so it works the same
+GET and POST, read-only). Each page has a JSON twin with the data it shows: /.json, /search.json,
+/entity/<path>.json, /article/<id>.json. Every page is answered from SPARQL on the store, so it works the same
 over a SPARQL server (`--store URL`). Templates auto-escape; page data reaches scripts as JSON in
 a non-executable <script type="application/json">; the Content-Security-Policy lets the browser
 load nothing from anywhere but this server.
@@ -71,11 +72,15 @@ def create_app(store, location: str | None = None, url: str | None = None, timeo
             cls = None
         data = await run_in_threadpool(pages.overview)
         top = await run_in_threadpool(pages.top_entities, cls, 60)
+        if request.url.path == "/.json":
+            return _json({"overview": data, "top": top, "class": cls})
         return page("overview.html", data=data, top=top, cls=cls, title="Overview")
 
     async def search_page(request: Request):
         q = request.query_params.get("q", "")
         hits = await run_in_threadpool(pages.search, q, 50) if q else []
+        if request.url.path == "/search.json":
+            return _json({"q": q, "hits": hits})
         return page("search.html", q=q, hits=hits, title=f"Search: {q}" if q else "Search")
 
     async def search_api(request: Request):
@@ -84,10 +89,11 @@ def create_app(store, location: str | None = None, url: str | None = None, timeo
 
     async def entity(request: Request):
         path = request.path_params["path"]
-        data = await run_in_threadpool(pages.entity, path)
+        twin = path.endswith(".json")  # entity paths are slugs: no dot in them
+        data = await run_in_threadpool(pages.entity, path.removesuffix(".json"))
         if data is None:
             raise HTTPException(404, f"No entity at /entity/{path}")
-        return page("entity.html", e=data, title=data["label"])
+        return _json(data) if twin else page("entity.html", e=data, title=data["label"])
 
     async def neighbours(request: Request):
         data = await run_in_threadpool(pages.neighbours, request.path_params["path"])
@@ -97,13 +103,16 @@ def create_app(store, location: str | None = None, url: str | None = None, timeo
 
     async def article(request: Request):
         ident = request.path_params["ident"]
-        data = await run_in_threadpool(pages.article, ident)
+        twin = ident.endswith(".json")
+        data = await run_in_threadpool(pages.article, ident.removesuffix(".json"))
         if data is None:
             raise HTTPException(404, f"No article at /article/{ident}")
-        return page("article.html", a=data, title=data["headline"])
+        return _json(data) if twin else page("article.html", a=data, title=data["headline"])
 
     async def query_page(request: Request):
         q = request.query_params.get("query") or (examples[0]["text"] if examples else "")
+        if request.url.path == "/query.json":
+            return _json({"query": q, "examples": examples, "timeout": timeout, "endpoint": "/sparql"})
         return page("query.html", query=q, examples=examples, timeout=timeout, title="SPARQL")
 
     async def sparql(request: Request):
@@ -159,6 +168,8 @@ def create_app(store, location: str | None = None, url: str | None = None, timeo
         return Response(static_cache[name], media_type=media, headers={"Cache-Control": "max-age=3600"})
 
     async def not_found(request: Request, exc: HTTPException):
+        if request.url.path.endswith(".json"):
+            return JSONResponse({"error": exc.detail, "status": exc.status_code}, status_code=exc.status_code)
         if request.url.path.startswith(("/api/", "/sparql")):
             return _plain(exc.status_code, exc.detail)
         return page("error.html", status=exc.status_code, code=exc.status_code, message=exc.detail, title="Not found" if exc.status_code == 404 else "Error")
@@ -171,12 +182,15 @@ def create_app(store, location: str | None = None, url: str | None = None, timeo
 
     routes = [
         Route("/", overview),
+        Route("/.json", overview),
         Route("/search", search_page),
+        Route("/search.json", search_page),
         Route("/api/search", search_api),
         Route("/api/neighbours/{path:path}", neighbours),
         Route("/entity/{path:path}", entity),
         Route("/article/{ident}", article),
         Route("/query", query_page),
+        Route("/query.json", query_page),
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Route("/static/{name}", static),
     ]
@@ -236,6 +250,22 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
             return None
         parts.append(chunk)
     return b"".join(parts)
+
+
+def _jsonable(obj):
+    """Page data as JSON: sets become sorted lists."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (set, frozenset)):
+        return sorted((_jsonable(v) for v in obj), key=str)
+    return obj
+
+
+def _json(data) -> JSONResponse:
+    """A page's JSON twin (Datasette's way: the same data the page shows, at the page's address + .json)."""
+    return JSONResponse(_jsonable(data))
 
 
 def _plain(status: int, message: str) -> Response:
