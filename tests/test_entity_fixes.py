@@ -387,3 +387,31 @@ def test_a_longer_name_met_first_or_a_unit_or_a_headline_is_no_product():
     words = ["Bloomberg", "Inc.", "said", ".", "Bloomberg", "said", "Bloomberg", "Intelligence", "agreed", "."]
     doc = _brand_doc(words, [(0, 2, "ORG"), (4, 5, "ORG"), (6, 8, "ORG")])
     assert all(e.label_ == "ORG" for e in _brand_products(doc, list(doc.ents), [], {}, HEADS))
+
+
+def _two_lines(headline: list[str], prose: list[str]):
+    from spacy.tokens import Doc
+
+    words = headline + prose
+    return Doc(make_doc([("x", 0, "ROOT", "NN", "NOUN", "x")]).vocab, words=words,
+               sent_starts=[True] + [False] * (len(headline) - 1) + [True] + [False] * (len(prose) - 1))
+
+
+def test_a_person_met_only_in_a_title_case_headline_is_no_person():
+    from kg.nlp.entities import _headline_people
+
+    # "Chinese Bitcoin Miners Pivot to US Soil" over a sentence that names nobody of that name
+    doc = _two_lines(["Chinese", "Bitcoin", "Miners", "Pivot", "to", "US", "Soil"], ["Bitmain", "said", "that", "Irene", "Gao", "would", "lead"])
+    doc.ents = [Span(doc, 2, 4, "PERSON"), Span(doc, 10, 12, "PERSON")]
+    assert [e.text for e in _headline_people(doc, list(doc.ents))] == ["Irene Gao"]
+
+
+def test_a_headline_person_the_prose_names_and_a_credit_line_stay():
+    from kg.nlp.entities import _headline_people
+
+    doc = _two_lines(["Gao", "Leads", "Bitmain", "Into", "Texas"], ["Bitmain", "said", "that", "Irene", "Gao", "would", "lead"])
+    doc.ents = [Span(doc, 0, 1, "PERSON"), Span(doc, 8, 10, "PERSON")]
+    assert [e.text for e in _headline_people(doc, list(doc.ents))] == ["Gao", "Irene Gao"]
+    doc = _two_lines(["Reporting", "by", "Aaron", "Sheldrick", "Editing", "by", "Kenneth", "Maxwell"], ["Oil", "prices", "rose", "sharply"])
+    doc.ents = [Span(doc, 2, 4, "PERSON"), Span(doc, 6, 8, "PERSON")]
+    assert len(_headline_people(doc, list(doc.ents))) == 2

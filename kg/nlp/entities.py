@@ -207,6 +207,7 @@ class EntityFixer:
         final = _lone_names(final, self.known_label, self.titles, places() if is_article(doc) else frozenset())
         final, tickers = _amounts_and_tickers(doc, _harmonise_lists(final, self.known_label), self.known_label)
         final = _brand_products(doc, final, tickers, self.known_label, self.heads)
+        final = _headline_people(doc, final)
         doc.ents = final
         doc.spans["kg_inner"] = inner
         doc.spans["kg_tickers"] = tickers
@@ -217,10 +218,23 @@ _TICKER = re.compile(r"^[A-Z][A-Z.]{0,5}$")
 _PRODUCT_SHAPE = re.compile(r"\d|^[a-z]+[A-Z]|^[A-Z][a-z]+[A-Z]")  # 'iPhone 11', 'HomePod', 'iOS', 'AirPlay'
 
 
+def _headline_people(doc: Doc, ents: list[Span]) -> list[Span]:
+    """A 'person' met only in title-case lines ('Chinese Bitcoin Miners Pivot to US Soil') is two
+    capitalised words of a headline, unless the text names that person in a sentence too."""
+    # credit lines ('By Jane Doe', 'Reporting by X; Editing by Y') name their people in title case too
+    heads = [e for e in ents if e.label_ == "PERSON" and _headline(e.sent) and not any(t.lower_ == "by" for t in e.sent)]
+    if not heads:
+        return ents
+    named = {e.text for e in ents if e.label_ == "PERSON" and not _headline(e.sent)}
+    words = {w for n in named for w in n.split()}
+    return [e for e in ents if e not in heads or e.text in named or any(w in words for w in e.text.split())]
+
+
 def _headline(sent: Span) -> bool:
-    """A line in title case ('Oracle Sales Top Estimates'), as headlines and 'More:' lists are written."""
+    """A line in title case ('Oracle Sales Top Estimates'), as headlines and 'More:' lists are written:
+    no lower-case word longer than three letters ('said', 'would'), as any sentence of prose has."""
     words = [t for t in sent if t.is_alpha and len(t) > 3]
-    return len(words) >= 3 and sum(t.is_title for t in words) / len(words) > 0.7
+    return len(words) >= 3 and not any(t.is_lower for t in words)
 
 
 def _brand_products(doc: Doc, ents: list[Span], tickers: list[Span], known: dict, heads: dict) -> list[Span]:
