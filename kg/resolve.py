@@ -93,6 +93,14 @@ def demoted_patterns() -> frozenset[str]:
     return frozenset(k for k, v in table.items() if v["facts"] >= MIN_EVIDENCE and v["confidence"] < ASSERTED)
 
 
+def _latin_share(text: str) -> float:
+    """The share of the letters that are Latin (a-z with their accents): English text is near 1."""
+    letters = [ch for ch in text if ch.isalpha() and not unicodedata.name(ch, "").startswith("MODIFIER")]  # Hawaiʻi
+    if not letters:
+        return 1.0
+    return sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, "")) / len(letters)
+
+
 def normalise(text: str) -> str:
     """The form names are compared in: case, quotes, a leading 'the' and a trailing 's folded away."""
     t = unicodedata.normalize("NFKC", text).translate(_QUOTES).strip().lower()
@@ -664,6 +672,11 @@ class Resolver:
             if (fact.tail, fact.relation, fact.head) in stated and not self.ont.relations[fact.relation].symmetric:
                 continue  # a pattern states it the other way round ('Ruby, who killed Oswald'): the wording wins
             facts[(fact.head, fact.relation, fact.tail, None, fact.start)] = fact
+        # kg reads English: a sentence mostly in another script (a Hindi answer in an interview) gives no fact
+        # (nor does a 'name' the English NER read out of another script, wholly or in part: 'COVID-19 से')
+        label = {k: e.label for k, e in (*ents.items(), *extra.items())}
+        facts = {k: f for k, f in facts.items() if _latin_share(f.sentence) >= 0.5 and _latin_share(f.literal or "") >= 0.5
+                 and _latin_share(label.get(f.head, "")) == 1.0 and _latin_share(label.get(f.tail, "") if f.tail else "") == 1.0}
         # a credit line says who wrote the story and nothing more ('Dana Hull in San Francisco at ...' is no livesIn)
         credits = [(s, e) for s, e, _ in self.credit_lines(text)]
         if credits:
@@ -674,7 +687,7 @@ class Resolver:
         ents.update(extra)
         # A place known only from an adjective ("Canadian officials") is a node only when a fact uses it.
         used = {f.head for f in facts.values()} | {f.tail for f in facts.values()} | {f.attributed_to for f in facts.values()}
-        ents = {k: e for k, e in ents.items() if e.named or k in used or e.cls in {"Quantity"}}
+        ents = {k: e for k, e in ents.items() if (e.named or k in used or e.cls in {"Quantity"}) and _latin_share(e.label) == 1.0}
         return ents, list(facts.values())
 
     def _add_fact(self, facts: dict, text: str, m: dict, head: str, relation: str, tail: str | None, literal: str | None,

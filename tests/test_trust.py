@@ -61,3 +61,25 @@ def test_credit_lines_give_worksfor_the_outlet_of_the_dateline(tmp_path):
     build_into(store, [Article.from_text(text, "a.txt")])
     rows = store.sparql("SELECT ?p WHERE { ?x kg:worksFor ?o . ?o rdfs:label 'Reuters' . ?x rdfs:label ?p }")[2]
     assert {r[0] for r in rows} == {"Jane Doe", "Tom Hogue"}
+
+
+def test_names_and_sentences_in_another_script_give_no_fact():
+    from kg.resolve import _latin_share
+
+    assert _latin_share("Hawaiʻi") == 1.0 and _latin_share("Müller") == 1.0 and _latin_share("$5") == 1.0
+    assert _latin_share("COVID-19 से") < 1.0 and _latin_share("क्योंकि एक तो health के लिए") < 0.5
+
+
+@pytest.mark.model
+def test_an_interview_answered_in_hindi_gives_no_devanagari_node(tmp_path):
+    from kg.builder import build_into
+    from kg.store import KGStore
+
+    text = ("Wikinews talked to Sundar Ramdas, who works for Acme Corp. in Mysore, India.\n\n"
+            "क्योंकि एक तो health के लिए वो अपना पैसा नहीं बचा के रहते, तो उसके लिए loan चाहिए। दूसरा, अपने बच्चों के लिए WhatsApp से बात करते हैं।\n")
+    store = KGStore.memory()
+    build_into(store, [Article.from_text(text, "a.txt")])
+    labels = [r[0] for r in store.sparql("SELECT ?l WHERE { ?e rdfs:label ?l }")[2]]
+    assert not [l for l in labels if any("\u0900" <= ch <= "\u097f" for ch in l)]
+    sentences = [r[0] for r in store.sparql("SELECT ?t WHERE { ?a kg:sentence ?t }")[2]]
+    assert not [t for t in sentences if any("\u0900" <= ch <= "\u097f" for ch in t)]
