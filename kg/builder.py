@@ -211,18 +211,29 @@ def write_outputs(store: KGStore, out: str | os.PathLike, html: bool = True) -> 
     return written
 
 
-def readable_articles(paths: Iterable[str], failed: list[str], ignored: list[tuple[str, str]]) -> Iterator[Article]:
-    """The articles of `paths`, read lazily; a file that cannot be read is noted in `failed` and the
-    rest are read. When not one can be read, the error is raised before anything is opened or written."""
-    import itertools
+class Readable:
+    """The articles of `paths`, read lazily: a file that cannot be read is noted in `failed` (one line
+    naming it) and the rest are read; what folders hold besides articles is noted in `ignored`. When not
+    one can be read, the error is raised here, before any store is opened or anything written."""
 
-    articles = read_articles(paths, failed=failed, skipped=ignored)
-    first = next(articles, None)
-    if first is None:
-        if len(failed) == 1:
-            raise KGError(failed[0])
-        raise KGError(Errors.E009.format(n=len(failed), reasons="; ".join(failed[:3]) + ("; …" if len(failed) > 3 else "")))
-    return itertools.chain([first], articles)
+    def __init__(self, paths: Iterable[str]):
+        import itertools
+
+        self.failed: list[str] = []
+        self.ignored: list[tuple[str, str]] = []
+        articles = read_articles(paths, failed=self.failed, skipped=self.ignored)
+        first = next(articles, None)
+        if first is None:
+            if len(self.failed) == 1:
+                raise KGError(self.failed[0])
+            raise KGError(Errors.E009.format(n=len(self.failed), reasons="; ".join(self.failed[:3]) + ("; …" if len(self.failed) > 3 else "")))
+        self.articles = itertools.chain([first], articles)
+
+    def build_into(self, store: KGStore, **options) -> Summary:
+        """`build_into` over these articles; the summary names the files that could not be read."""
+        summary = build_into(store, self.articles, **options)
+        summary.failed, summary.ignored = self.failed, self.ignored
+        return summary
 
 
 def build(paths: Iterable[str], out: str | os.PathLike, model: str | None = None, workers: int = 1, html: bool = True, progress=None,
@@ -230,11 +241,8 @@ def build(paths: Iterable[str], out: str | os.PathLike, model: str | None = None
     """Build articles (files, folders or '-') into the graph in `out` and write its outputs.
 
     Every readable file is built; each one that cannot be read is named in `Summary.failed`."""
-    failed: list[str] = []
-    ignored: list[tuple[str, str]] = []
-    articles = readable_articles(paths, failed, ignored)
+    articles = Readable(paths)
     with KGStore.for_writing(out) as store:
-        summary = build_into(store, articles, model=model, workers=workers, progress=progress, dask=dask)
-        summary.failed, summary.ignored = failed, ignored
+        summary = articles.build_into(store, model=model, workers=workers, progress=progress, dask=dask)
         summary.outputs = write_outputs(store, out, html=html)
     return summary

@@ -117,12 +117,9 @@ def _build(b, paths, out, model, workers, no_html, progress, client, store_url, 
     if store_url:
         from .store import open_store
 
-        failed, ignored = [], []
-        articles = b.readable_articles(paths, failed, ignored)
+        articles = b.Readable(paths)
         with open_store(url=store_url, query_endpoint=query_endpoint, update_endpoint=update_endpoint) as store:
-            summary = b.build_into(store, articles, model=model, workers=workers, progress=progress, dask=client)
-        summary.failed, summary.ignored = failed, ignored
-        return summary
+            return articles.build_into(store, model=model, workers=workers, progress=progress, dask=client)
     return b.build(paths, out, model=model, workers=workers, html=not no_html, progress=progress, dask=client)
 
 

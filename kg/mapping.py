@@ -1,9 +1,11 @@
 """Entities and facts → RDF triples against the ontology, each fact with PROV-O provenance.
 
 Design: every fact is a direct triple (`entity kg:relation entity-or-literal`) *and* a
-`kg:Assertion` node (a lead the model is unsure of, status "uncertain", is the Assertion alone) (an `rdf:Statement` with an IRI, never a blank node) that records where it
+`kg:Assertion` node (an `rdf:Statement` with an IRI, never a blank node) that records where it
 came from: the article, the sentence and its offsets, the pattern, a confidence, a status
 (asserted / planned), qualifiers (date, amount, quantity) and who the article attributes it to.
+A lead (status "uncertain": the relation model is unsure, or no sentence names both ends) is its
+Assertion alone, with no direct triple.
 """
 
 from __future__ import annotations
@@ -83,19 +85,15 @@ def _money(label: str) -> Iterator[tuple[URIRef, Literal]]:
         yield KG.currency, Literal(cur)
 
 
-def stored_whole(article: Article) -> Triple:
-    """The article's content hash: written once the whole article is in the store, so that a build
-    interrupted inside a long article builds it again instead of skipping it as unchanged."""
-    return article_iri(article), KG.contentHash, Literal(article.sha)
-
-
 def article_triples(article: Article, whole: bool = True) -> Iterator[Triple]:
+    """The article node; its content hash only when `whole` (the article's last piece): a build
+    interrupted inside a long article builds it again instead of skipping it as unchanged."""
     a = article_iri(article)
     yield a, RDF.type, KG.NewsArticle
     yield a, RDFS.label, Literal(clean_literal(article.path.rsplit("/", 1)[-1]))
     yield a, KG.fileName, Literal(clean_literal(article.path))
     if whole:
-        yield stored_whole(article)
+        yield a, KG.contentHash, Literal(article.sha)
     first = next((line for line in article.text.splitlines() if line.strip()), "")[:200]
     yield a, SCHEMA.headline, Literal(clean_literal(first.strip()))
     yield a, SCHEMA.articleBody, Literal(article.text)  # as read: mention offsets point into it
@@ -154,7 +152,7 @@ def document_triples(
     iris: dict[str, URIRef] | None = None, whole: bool = True,
 ) -> list[Triple]:
     """All triples for one article (or one piece of a long one: `whole=False` leaves out the content
-    hash, `stored_whole` gives it once the last piece is in). `labels` holds the rdfs:label already in
+    hash, which goes in with the last piece). `labels` holds the rdfs:label already in
     the store per IRI; `iris` each entity's IRI (`entity_iris`, with the nodes other spellings created in the store)."""
     labels = {} if labels is None else labels
     iris = entity_iris(ents) if iris is None else iris

@@ -32,65 +32,58 @@ LEAD = 0.25  # a learned fact under its relation's threshold but at least this l
 
 
 # Facts built in code rather than by a pattern file, with their written confidence (the prior `kg train` calibrates)
-CODE_PATTERNS = {"jobTitle.title-name.v1": 0.85, "worksFor.credit-line.v1": 0.9, "manufactures.brand-name.v1": 0.8}
+TITLE, CREDIT_LINE, BRAND = "jobTitle.title-name.v1", "worksFor.credit-line.v1", "manufactures.brand-name.v1"
+CODE_PATTERNS = {TITLE: 0.85, CREDIT_LINE: 0.9, BRAND: 0.8}
 ASSERTED = 0.5  # a pattern whose facts were right less often than this on the dev sets writes leads, not facts
 MIN_EVIDENCE = 30  # ... when at least this many of its dev facts were scored (fewer say too little to demote it)
-
-
-@functools.cache
-def pattern_confidence() -> dict[str, float]:
-    """Each pattern's share of right facts on the dev sets (kg/models/patterns.calibration.json, by `kg train`)."""
-    import json
-
-    from .nlp.paths import model_path
-
-    path = model_path("patterns.calibration.json")
-    if not path.exists() or os.environ.get("KG_CALIBRATION") == "off":  # off: kg train measures the written ones
-        return {}
-    return {k: v["confidence"] for k, v in json.loads(path.read_text(encoding="utf-8"))["patterns"].items()}
-
-
 # the pattern ids of the relation model's facts: in articles, and in texts read as sentences
 LEARNED = {False: "classifier.pairs.v3", True: "classifier.pairs.v3.sentences"}
 
 
 @functools.cache
-def learned_calibration() -> dict[str, tuple[float, float]]:
-    """For each of LEARNED, (a, b): the relation model's probability p, as the share of its facts that
-    were right on the dev sets, is sigmoid(a * logit(p) + b) (fitted by `kg train` on facts as `kg eval` scores them)."""
+def calibration() -> dict:
+    """kg/models/patterns.calibration.json (by `kg train`): each pattern's share of right facts on the dev
+    sets, and the relation model's mapping onto it; empty when absent or KG_CALIBRATION=off (kg train
+    measures the written confidences)."""
     import json
 
     from .nlp.paths import model_path
 
     path = model_path("patterns.calibration.json")
     if not path.exists() or os.environ.get("KG_CALIBRATION") == "off":
-        return {}
-    return {k: (v["a"], v["b"]) for k, v in (json.loads(path.read_text(encoding="utf-8")).get("model") or {}).items()}
+        return {"patterns": {}, "model": {}}
+    table = json.loads(path.read_text(encoding="utf-8"))
+    return {"patterns": table["patterns"], "model": table.get("model") or {}}
+
+
+def pattern_confidence(pattern: str, written: float) -> float:
+    """The pattern's share of right facts on the dev sets; its written confidence where it has none."""
+    row = calibration()["patterns"].get(pattern)
+    return row["confidence"] if row else written
+
+
+def demoted(pattern: str) -> bool:
+    """Whether the pattern writes leads: right less often than ASSERTED on at least MIN_EVIDENCE dev facts."""
+    row = calibration()["patterns"].get(pattern)
+    return bool(row) and row["facts"] >= MIN_EVIDENCE and row["confidence"] < ASSERTED
 
 
 def as_fact_confidence(p: float, pattern: str) -> float:
-    """The relation model's pair probability as a fact's confidence (the share of such facts right on dev)."""
-    ab = learned_calibration().get(pattern)
-    if ab is None:
+    """The relation model's pair probability p as a fact's confidence: the share of such facts right on
+    the dev sets, sigmoid(a * logit(p) + b) with the (a, b) `kg train` fitted for `pattern` (see LEARNED)."""
+    fit = calibration()["model"].get(pattern)
+    if fit is None:
         return p
     import math
 
     p = min(max(p, 1e-6), 1 - 1e-6)
-    return 1.0 / (1.0 + math.exp(-(ab[0] * math.log(p / (1 - p)) + ab[1])))
+    return 1.0 / (1.0 + math.exp(-(fit["a"] * math.log(p / (1 - p)) + fit["b"])))
 
 
-@functools.cache
-def demoted_patterns() -> frozenset[str]:
-    """The patterns whose facts are leads: right less often than ASSERTED on at least MIN_EVIDENCE dev facts."""
-    import json
-
-    from .nlp.paths import model_path
-
-    path = model_path("patterns.calibration.json")
-    if not path.exists() or os.environ.get("KG_CALIBRATION") == "off":
-        return frozenset()
-    table = json.loads(path.read_text(encoding="utf-8"))["patterns"]
-    return frozenset(k for k, v in table.items() if v["facts"] >= MIN_EVIDENCE and v["confidence"] < ASSERTED)
+def _code_fact(pattern: str, **fields) -> Fact:
+    """A fact built in code (not by a pattern file), at its pattern's calibrated confidence and status."""
+    return Fact(confidence=pattern_confidence(pattern, CODE_PATTERNS[pattern]), pattern=pattern,
+                status=Status.UNCERTAIN if demoted(pattern) else Status.ASSERTED, qualifiers={}, attributed_to=None, **fields)
 
 
 def _latin_share(text: str) -> float:
@@ -356,12 +349,12 @@ class Resolver:
                 if self.ont.relations[r].symmetric and t < h:
                     h, t = t, h
                 key = (h, r, t)
-                if key in out and (out[key].status == "asserted", out[key].confidence) >= (asserted, q):
+                if key in out and (out[key].status == Status.ASSERTED, out[key].confidence) >= (asserted, q):
                     continue
                 out[key] = Fact(
                     head=h, relation=r, tail=t, literal=None, confidence=round(q, 3), pattern=LEARNED[ctx.short],
                     sentence=span.text.strip(), start=span.start_char, end=span.end_char,
-                    status="asserted" if asserted else "uncertain", qualifiers={}, attributed_to=None,
+                    status=Status.ASSERTED if asserted else Status.UNCERTAIN, qualifiers={}, attributed_to=None,
                 )
         return list(out.values())
 
@@ -442,11 +435,8 @@ class Resolver:
             if not title or len(title) > 60:
                 continue
             sent = span.sent
-            pattern = "jobTitle.title-name.v1"
-            conf = pattern_confidence().get(pattern, CODE_PATTERNS[pattern])
-            out.append(Fact(head=key, relation="jobTitle", tail=None, literal=title, confidence=conf, pattern=pattern,
-                            sentence=sent.text.strip(), start=sent.start_char, end=sent.end_char,
-                            status="uncertain" if pattern in demoted_patterns() else "asserted", qualifiers={}, attributed_to=None))
+            out.append(_code_fact(TITLE, head=key, relation="jobTitle", tail=None, literal=title,
+                                  sentence=sent.text.strip(), start=sent.start_char, end=sent.end_char))
         return out
 
     def brand_facts(self, doc: Doc, ents: dict[str, Entity], referred: list[tuple[str, int, int]]) -> list[Fact]:
@@ -458,8 +448,6 @@ class Resolver:
                 for form in (e.label, *e.aliases):
                     makers.setdefault(form, e.key)
         out = []
-        pattern = "manufactures.brand-name.v1"
-        conf = pattern_confidence().get(pattern, CODE_PATTERNS[pattern])
         for e in list(ents.values()):
             if e.cls != "Product" or not e.mentions or " " not in e.label:
                 continue
@@ -472,9 +460,8 @@ class Resolver:
             if span is None:
                 continue
             sent = span.sent
-            out.append(Fact(head=maker, relation="manufactures", tail=e.key, literal=None, confidence=conf, pattern=pattern,
-                            sentence=sent.text.strip(), start=sent.start_char, end=sent.end_char,
-                            status="uncertain" if pattern in demoted_patterns() else "asserted", qualifiers={}, attributed_to=None))
+            out.append(_code_fact(BRAND, head=maker, relation="manufactures", tail=e.key, literal=None,
+                                  sentence=sent.text.strip(), start=sent.start_char, end=sent.end_char))
         return out
 
     def credit_lines(self, text: str) -> list[tuple[int, int, str]]:
@@ -488,13 +475,12 @@ class Resolver:
             pos += len(line) + 1
         return lines
 
-    def byline_facts(self, doc: Doc, ents: dict[str, Entity], token_key: dict[int, str]) -> list[Fact]:
+    def byline_facts(self, doc: Doc, ents: dict[str, Entity], token_key: dict[int, str], lines: list[tuple[int, int, str]]) -> list[Fact]:
         """worksFor the outlet, for each person a credit line names: the byline under the headline
         ('By Jane Doe'), '(Reporting by X; Editing by Y)', 'To contact the reporter on this story: X
         ... at x@bloomberg.net'. The outlet is the news agency of the dateline ('(Reuters) -',
-        'NEW YORK (AP) --') or of the contact e-mail, as the alias table names it."""
+        'NEW YORK (AP) --') or of the contact e-mail, as the alias table names it. `lines`: credit_lines."""
         text = doc.text
-        lines = self.credit_lines(text)
         if not lines:
             return []
         outlet = None
@@ -526,11 +512,8 @@ class Resolver:
                 person = token_key.get(span[-1].i)
                 if span.label_ != "PERSON" or person not in ents or ents[person].top != "Person":
                     continue
-                pattern = "worksFor.credit-line.v1"
-                conf = pattern_confidence().get(pattern, CODE_PATTERNS[pattern])
-                out.append(Fact(head=person, relation="worksFor", tail=key, literal=None, confidence=conf, pattern=pattern,
-                                sentence=line.strip(), start=start, end=end, status="uncertain" if pattern in demoted_patterns() else "asserted",
-                                qualifiers={}, attributed_to=None))
+                out.append(_code_fact(CREDIT_LINE, head=person, relation="worksFor", tail=key, literal=None,
+                                      sentence=line.strip(), start=start, end=end))
         return out
 
     # ---------------------------------------------------------------- endpoints
@@ -663,7 +646,8 @@ class Resolver:
             k: f for k, f in facts.items()
             if f.relation != "jobTitle" or not any(f" {f.literal.lower()} " in longer and longer != f" {f.literal.lower()} " for longer in by_head[f.head])
         }
-        for fact in (*self.byline_facts(doc, ents, token_key), *self.brand_facts(doc, ents, referred)):
+        credits = self.credit_lines(text)
+        for fact in (*self.byline_facts(doc, ents, token_key, credits), *self.brand_facts(doc, ents, referred)):
             facts.setdefault((fact.head, fact.relation, fact.tail, None, fact.start), fact)
         stated = {(f.head, f.relation, f.tail) for f in facts.values()}
         for fact in self.learned_facts(doc, ents):
@@ -678,10 +662,8 @@ class Resolver:
         facts = {k: f for k, f in facts.items() if _latin_share(f.sentence) >= 0.5 and _latin_share(f.literal or "") >= 0.5
                  and _latin_share(label.get(f.head, "")) == 1.0 and _latin_share(label.get(f.tail, "") if f.tail else "") == 1.0}
         # a credit line says who wrote the story and nothing more ('Dana Hull in San Francisco at ...' is no livesIn)
-        credits = [(s, e) for s, e, _ in self.credit_lines(text)]
         if credits:
-            facts = {k: f for k, f in facts.items()
-                     if f.pattern == "worksFor.credit-line.v1" or not any(f.start < e and s < f.end for s, e in credits)}
+            facts = {k: f for k, f in facts.items() if f.pattern == CREDIT_LINE or not any(f.start < e and s < f.end for s, e, _ in credits)}
         for key, start, end in referred:  # after the relation model, which reads names only
             ents[key].mentions.append((start, end))
         ents.update(extra)
@@ -693,7 +675,7 @@ class Resolver:
     def _add_fact(self, facts: dict, text: str, m: dict, head: str, relation: str, tail: str | None, literal: str | None,
                   factor: float, attributed: str | None) -> None:
         rel = self.ont.relations[relation]
-        confidence = pattern_confidence().get(m["pattern"], m["confidence"]) * factor  # calibrated on the dev sets
+        confidence = pattern_confidence(m["pattern"], m["confidence"]) * factor  # calibrated on the dev sets
         h, t = (head, tail)
         if rel.symmetric and tail is not None and tail < head:
             h, t = tail, head
@@ -707,7 +689,7 @@ class Resolver:
             sentence=text[m["sent_start"] : m["sent_end"]].strip(),
             start=m["sent_start"],
             end=m["sent_end"],
-            status="uncertain" if m["status"] == "asserted" and m["pattern"] in demoted_patterns() else m["status"],
+            status=Status.UNCERTAIN if m["status"] == Status.ASSERTED and demoted(m["pattern"]) else m["status"],
             qualifiers=m["qualifiers"],
             attributed_to=attributed,
         )

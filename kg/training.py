@@ -448,14 +448,14 @@ def calibrate_patterns(dev_path, models: Path = MODEL_DIR, model: str | None = N
     import os
 
     from .nlp.classifier import load_model
-    from .resolve import demoted_patterns, learned_calibration, pattern_confidence
+    from .resolve import calibration
 
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # pattern → [right, scored]
     points: dict[str, list[tuple[float, int]]] = defaultdict(list)  # the relation model's facts: (its probability, right)
     saved = {k: os.environ.get(k) for k in ("KG_CALIBRATION", "KG_MODELS")}
     os.environ["KG_CALIBRATION"] = "off"  # the patterns at their written confidences
     os.environ["KG_MODELS"] = str(models)  # with the models just trained
-    caches = (load_model, pattern_confidence, demoted_patterns, learned_calibration)
+    caches = (load_model, calibration)
     for c in caches:
         c.cache_clear()
     try:

@@ -49,18 +49,18 @@ def page_data(page: str) -> dict:
     return json.loads(re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', page, re.S).group(1))
 
 
-def start_serve(graph, *options: str):
-    """`kg serve --graph GRAPH --port 0 OPTIONS` as its own process, answering: (process, base URL, port)."""
+def start_serve(*options: str):
+    """`kg serve --port 0 OPTIONS` as its own process, answering: (process, base URL, port)."""
     import re
     import subprocess
     import sys
     import time
     import urllib.request
 
-    proc = subprocess.Popen([sys.executable, "-c", "from kg.cli import cli; cli()", "serve", "--graph", str(graph), "--port", "0", *options],
+    proc = subprocess.Popen([sys.executable, "-c", "from kg.cli import cli; cli()", "serve", "--port", "0", *map(str, options)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+    line = proc.stdout.readline()  # 'kg: serving GRAPH-OR-STORE-URL at http://127.0.0.1:PORT/'
+    m = re.search(r" at http://127\.0\.0\.1:(\d+)/", line)
     assert m, line + (proc.stderr.read() if proc.poll() is not None else "")
     base = f"http://127.0.0.1:{m.group(1)}"
     for _ in range(100):

@@ -80,7 +80,7 @@ def graph(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def served(graph):
-    proc, base, port = start_serve(graph, "--timeout", "5")
+    proc, base, port = start_serve("--graph", graph, "--timeout", "5")
     yield {"base": base, "port": port}
     proc.terminate()
     proc.wait(10)

@@ -57,7 +57,7 @@ def served(tmp_path_factory):
       }}"""
     result = CliRunner().invoke(cli, ["query", update, "--graph", str(out), "--update"])
     assert result.exit_code == 0, result.output
-    proc, base, _ = start_serve(out, "--timeout", "3")
+    proc, base, _ = start_serve("--graph", out, "--timeout", "3")
     yield {"base": base, "out": out, "ids": _article_ids(out)}
     proc.terminate()
     proc.wait(10)

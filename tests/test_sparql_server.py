@@ -107,23 +107,14 @@ def test_kg_serve_over_a_sparql_server(server, runner):
 @pytest.mark.model
 def test_kg_serve_forwards_sparql_to_the_query_endpoint_given(server, runner):
     """--query-endpoint X: the pages and /sparql both ask X (the store URL itself answers nothing here)."""
-    import re
-    import sys
     import urllib.parse
+
+    from helpers import start_serve
 
     assert runner.invoke(cli, ["build", str(SEED), "--store", server]).exit_code == 0
     dead = f"http://127.0.0.1:{_free_port()}/nothing"
-    proc = subprocess.Popen([sys.executable, "-c", "from kg.cli import cli; cli()", "serve", "--store", dead, "--port", "0",
-                             "--query-endpoint", f"{server}/query", "--update-endpoint", f"{server}/update"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc, base, _ = start_serve("--store", dead, "--query-endpoint", f"{server}/query", "--update-endpoint", f"{server}/update")
     try:
-        base = re.search(r" at (http://127\.0\.0\.1:\d+)/", proc.stdout.readline()).group(1)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/api/search?q=irene", timeout=10).read()
-                break
-            except OSError:
-                time.sleep(0.1)
         q = urllib.parse.quote("SELECT ?o WHERE { ?p kg:worksFor ?o }")
         body = json.loads(urllib.request.urlopen(base + "/sparql?query=" + q, timeout=10).read())
         assert any(b["o"]["value"].endswith("organization/bitmain") for b in body["results"]["bindings"])

@@ -50,16 +50,21 @@ def test_the_cited_text_is_where_both_ends_are_named():
     assert evidence(ann, later_bo, PairContext(doc, [ann, later_bo])).text == "Ann left . Bo stayed ."  # two adjacent sentences
 
 
-@pytest.mark.model
-def test_credit_lines_give_worksfor_the_outlet_of_the_dateline(tmp_path):
+def _built(text: str):
+    """The store a build of one article makes (the real pipeline)."""
     from kg.builder import build_into
     from kg.store import KGStore
 
-    text = ("Acme opens a plant in Ohio\n\nBy Jane Doe\nCOLUMBUS, Ohio (Reuters) - Acme Corp. said on Monday it would open a plant.\n\n"
-            "The company did not say how much it would spend.\n\n(Reporting by Jane Doe; Editing by Tom Hogue)\n")
     store = KGStore.memory()
     build_into(store, [Article.from_text(text, "a.txt")])
-    rows = store.sparql("SELECT ?p WHERE { ?x kg:worksFor ?o . ?o rdfs:label 'Reuters' . ?x rdfs:label ?p }")[2]
+    return store
+
+
+@pytest.mark.model
+def test_credit_lines_give_worksfor_the_outlet_of_the_dateline(tmp_path):
+    text = ("Acme opens a plant in Ohio\n\nBy Jane Doe\nCOLUMBUS, Ohio (Reuters) - Acme Corp. said on Monday it would open a plant.\n\n"
+            "The company did not say how much it would spend.\n\n(Reporting by Jane Doe; Editing by Tom Hogue)\n")
+    rows = _built(text).sparql("SELECT ?p WHERE { ?x kg:worksFor ?o . ?o rdfs:label 'Reuters' . ?x rdfs:label ?p }")[2]
     assert {r[0] for r in rows} == {"Jane Doe", "Tom Hogue"}
 
 
@@ -72,13 +77,9 @@ def test_names_and_sentences_in_another_script_give_no_fact():
 
 @pytest.mark.model
 def test_an_interview_answered_in_hindi_gives_no_devanagari_node(tmp_path):
-    from kg.builder import build_into
-    from kg.store import KGStore
-
     text = ("Wikinews talked to Sundar Ramdas, who works for Acme Corp. in Mysore, India.\n\n"
             "क्योंकि एक तो health के लिए वो अपना पैसा नहीं बचा के रहते, तो उसके लिए loan चाहिए। दूसरा, अपने बच्चों के लिए WhatsApp से बात करते हैं।\n")
-    store = KGStore.memory()
-    build_into(store, [Article.from_text(text, "a.txt")])
+    store = _built(text)
     labels = [r[0] for r in store.sparql("SELECT ?l WHERE { ?e rdfs:label ?l }")[2]]
     assert not [l for l in labels if any("\u0900" <= ch <= "\u097f" for ch in l)]
     sentences = [r[0] for r in store.sparql("SELECT ?t WHERE { ?a kg:sentence ?t }")[2]]

@@ -222,10 +222,11 @@ def _headline_people(doc: Doc, ents: list[Span]) -> list[Span]:
     """A 'person' met only in title-case lines ('Chinese Bitcoin Miners Pivot to US Soil') is two
     capitalised words of a headline, unless the text names that person in a sentence too."""
     # credit lines ('By Jane Doe', 'Reporting by X; Editing by Y') name their people in title case too
-    heads = [e for e in ents if e.label_ == "PERSON" and _headline(e.sent) and not any(t.lower_ == "by" for t in e.sent)]
+    people = {e: _headline(e.sent) for e in ents if e.label_ == "PERSON"}
+    heads = [e for e, headline in people.items() if headline and not any(t.lower_ == "by" for t in e.sent)]
     if not heads:
         return ents
-    named = {e.text for e in ents if e.label_ == "PERSON" and not _headline(e.sent)}
+    named = {e.text for e, headline in people.items() if not headline}
     words = {w for n in named for w in n.split()}
     return [e for e in ents if e not in heads or e.text in named or any(w in words for w in e.text.split())]
 
@@ -250,26 +251,30 @@ def _brand_products(doc: Doc, ents: list[Span], tickers: list[Span], known: dict
     left alone."""
     lex = lexicon()
     org_words = {w.lower() for w, label in heads.items() if label == "ORG"} | lex["company_suffixes"] | lex["sub_body_heads"] | lex["not_product_words"]
-    standalone = {e.text for e in ents if e.label_ == "ORG" and len(e) == 1}
-    if not standalone:
-        return ents
-    suffixed = {e[0].text for e in ents if e.label_ == "ORG" and len(e) == 2 and e[1].lower_.strip(".") in lex["company_suffixes"]}
-    suffixed |= {doc[t.start - 1].text for t in tickers if t.start > 0} | {doc[t.start - 2].text for t in tickers if t.start > 1}
-    first_start: dict[str, int] = {}  # where the brand is first named on its own: a name first met as part of a longer one is its short form
+    first_start: dict[str, int] = {}  # each organisation named on its own, and where first
     for e in ents:
         if e.label_ == "ORG" and len(e) == 1:
             first_start.setdefault(e.text, e.start)
-    candidates = []
-    for e in ents:
+    if not first_start:
+        return ents
+    suffixed = {e[0].text for e in ents if e.label_ == "ORG" and len(e) == 2 and e[1].lower_.strip(".") in lex["company_suffixes"]}
+    suffixed |= {doc[t.start - 1].text for t in tickers if t.start > 0} | {doc[t.start - 2].text for t in tickers if t.start > 1}
+
+    def product(e: Span) -> bool:
         if len(e) < 2 or e.label_ not in {"ORG", "PRODUCT", "PERSON", "GPE", "LOC", "FAC"} or e.text in known:
-            continue
+            return False
         brand, rest = e[0], e[1:]
-        if brand.text not in standalone or _headline(e.sent) or first_start.get(brand.text, e.start) >= e.start or any(t.lower_.strip(".") in org_words or t.text in known or not (t.is_title or t.is_upper or t.like_num or _PRODUCT_SHAPE.search(t.text)) for t in rest):
-            continue
-        candidates.append(e)
+        # named on its own before this name (else it is this name's short form), outside a headline
+        if first_start.get(brand.text, e.start) >= e.start or _headline(e.sent):
+            return False
+        if any(t.lower_.strip(".") in org_words or t.text in known or not (t.is_title or t.is_upper or t.like_num or _PRODUCT_SHAPE.search(t.text))
+               for t in rest):
+            return False
+        return brand.text in suffixed or any(_PRODUCT_SHAPE.search(t.text) for t in rest)
+
     out = []
     for e in ents:
-        if e in candidates and (e[0].text in suffixed or any(_PRODUCT_SHAPE.search(t.text) for t in e[1:])):
+        if product(e):
             e = _relabel(e, "PRODUCT", "PRODUCT.brand-name.v1")
             e._.kg_class = "Product"
         out.append(e)
