@@ -3,7 +3,8 @@
 The library API; `import kg` loads no model and no spaCy (names resolve on first use)::
 
     import kg
-    summary = kg.build(["data/articles"], "out")
+    summary = kg.build(["data/articles"], "out")        # again later: changed files replace, --prune forgets
+    kg.forget(["2019-01-04_magnitogorsk.txt"], "out")   # withdraw an article
     with kg.KGStore.for_reading("out") as store:
         variables, rows = kg.run_query(store, "SELECT ?p ?o WHERE { ?p kg:worksFor ?o }")
 """
@@ -14,11 +15,12 @@ import importlib
 
 __version__ = "0.1.0"
 # Names differ from the submodules (kg.export, kg.evaluate) so that importing one never shadows the API.
-__all__ = ["build", "build_into", "KGStore", "open_store", "run_query", "export_graph", "render_html", "evaluate_gold", "load_ontology", "Article", "KGError"]
+__all__ = ["build", "build_into", "forget", "KGStore", "open_store", "run_query", "export_graph", "render_html", "evaluate_gold", "load_ontology", "Article", "KGError"]
 
 _HOME = {
     "build": "kg.builder",
     "build_into": "kg.builder",
+    "forget": "kg.withdraw",
     "KGStore": "kg.store",
     "open_store": "kg.store",
     "run_query": "kg.query",

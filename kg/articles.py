@@ -8,10 +8,11 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from . import dates
 from .errors import Errors, KGError
 from .types import Article
 
-__all__ = ["Article", "read_article", "read_articles", "find_files"]
+__all__ = ["Article", "read_article", "read_articles", "find_files", "find_sources"]
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -84,7 +85,34 @@ def html_to_text(html: str) -> str:
     return text
 
 
+def html_metadata(html: str) -> dict[str, str]:
+    """What a page says of itself: its canonical URL ('url'), publication date ('date', YYYY-MM-DD), title."""
+    import trafilatura
+
+    try:
+        meta = trafilatura.extract_metadata(html)
+    except Exception:  # noqa: BLE001 - metadata is a bonus: a page trafilatura cannot read still has its text
+        return {}
+    if meta is None:
+        return {}
+    out = {k: getattr(meta, k) for k in ("url", "date", "title") if getattr(meta, k, None)}
+    if "date" in out:
+        out["date"] = dates.parse(out["date"][:10]) or ""
+    return {k: v for k, v in out.items() if v}
+
+
 _MD_MARKUP = re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+)|!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)|[*_`]{1,3}", re.M)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<body>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_FIELD = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*?)\s*$", re.M)
+
+
+def front_matter(md: str) -> tuple[dict[str, str], str]:
+    """YAML front matter's top-level 'key: value' fields and the text after it (Jekyll, Hugo, Pandoc)."""
+    m = _FRONT_MATTER.match(md)
+    if not m:
+        return {}, md
+    fields = {f.group("key").lower(): f.group("value").strip().strip("'\"") for f in _FIELD.finditer(m.group("body"))}
+    return fields, md[m.end():]
 
 
 def markdown_to_text(md: str) -> str:
@@ -92,8 +120,11 @@ def markdown_to_text(md: str) -> str:
     return _MD_MARKUP.sub(lambda m: m.group(2) or "", md)
 
 
-def read_article(path: Path, display: str | None = None) -> Article:
-    """Read one file as an article; raise KGError with a one-line reason when it is not one."""
+def read_article(path: Path, display: str | None = None, source: str | None = None, date: str | None = None) -> Article:
+    """Read one file as an article; raise KGError with a one-line reason when it is not one.
+
+    `source` is its identity (default: the file's name); `date` the publication date to use when
+    the file says none (`kg build --date`)."""
     name = display or str(path)
     if not path.exists():
         raise KGError(Errors.E001.format(path=name))
@@ -108,16 +139,22 @@ def read_article(path: Path, display: str | None = None) -> Article:
     except OSError as e:
         raise KGError(Errors.E008.format(path=name, reason=e.strerror or e)) from None
     text = _decode(data, name)
+    meta: dict[str, str] = {}
     if suffix in HTML_SUFFIXES:
+        meta = html_metadata(text)
         text = html_to_text(text)
         if not text.strip():
             raise KGError(Errors.E007.format(path=name))
     elif suffix in {".md", ".markdown"}:
+        meta, text = front_matter(text)
+        meta["date"] = dates.parse(meta.get("date", "")[:10]) or dates.parse(meta.get("date", "")) or ""
         text = markdown_to_text(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise KGError(Errors.E002.format(path=name))
-    return Article.from_text(text, path=name)
+    published = meta.get("date") or dates.from_text(text) or dates.from_file_name(path.name) or date
+    return Article.from_text(text, path=name, source=meta.get("url") or source or path.name, date=published,
+                             headline=" ".join(meta["title"].split())[:200] if meta.get("title") else None)
 
 
 def _folder_files(folder: Path, skipped: list[tuple[str, str]]) -> list[Path]:
@@ -154,16 +191,17 @@ def _folder_files(folder: Path, skipped: list[tuple[str, str]]) -> list[Path]:
     return sorted(files)
 
 
-def find_files(paths: Iterable[str], skipped: list[tuple[str, str]] | None = None, failed: list[str] | None = None) -> list[Path]:
-    """Expand folders into their article files (sorted, recursive); '-' stays as stdin.
+def find_sources(paths: Iterable[str], skipped: list[tuple[str, str]] | None = None, failed: list[str] | None = None) -> list[tuple[Path, str]]:
+    """Each article file with its source: its path under the folder given (a file given itself: its
+    name); '-' stays as stdin. Folders are expanded (sorted, recursive).
 
     With `failed` (a list), a path that does not exist is noted there and the rest are still found;
     without it, it is an error. `skipped` collects what folders hold besides articles."""
-    out: list[Path] = []
+    out: list[tuple[Path, str]] = []
     skipped = [] if skipped is None else skipped
     for p in paths:
         if p == "-":
-            out.append(Path("-"))
+            out.append((Path("-"), "-"))
             continue
         path = Path(p)
         if path.is_dir():
@@ -172,9 +210,9 @@ def find_files(paths: Iterable[str], skipped: list[tuple[str, str]] | None = Non
                 raise KGError(Errors.E005.format(path=p))
             if not files:
                 failed.append(Errors.E005.format(path=p))
-            out.extend(files)
+            out.extend((f, f.relative_to(path).as_posix()) for f in files)
         elif path.exists():
-            out.append(path)
+            out.append((path, path.name))
         elif failed is not None:
             failed.append(Errors.E001.format(path=p))
         else:
@@ -182,13 +220,25 @@ def find_files(paths: Iterable[str], skipped: list[tuple[str, str]] | None = Non
     return out
 
 
+def find_files(paths: Iterable[str], skipped: list[tuple[str, str]] | None = None, failed: list[str] | None = None) -> list[Path]:
+    """The article files of `paths` (see `find_sources`)."""
+    return [f for f, _ in find_sources(paths, skipped, failed)]
+
+
 def read_articles(paths: Iterable[str], stdin=None, failed: list[str] | None = None,
-                  skipped: list[tuple[str, str]] | None = None) -> Iterator[Article]:
+                  skipped: list[tuple[str, str]] | None = None, date: str | None = None, stdin_id: str | None = None,
+                  sources: set[str] | None = None) -> Iterator[Article]:
     """Yield articles lazily, one file at a time (a corpus is never held in memory).
 
     With `failed` (a list), a file that cannot be read as an article is noted there (one line that
-    names it and says why) and the others are still read; without it, the first one is an error."""
-    for path in find_files(paths, skipped, failed):
+    names it and says why) and the others are still read; without it, the first one is an error.
+    `date`: the publication date of articles that say none; `stdin_id`: the source name of '-'
+    (without it, stdin text is known by its content); `sources` collects the source of every file
+    found, read or not (what `kg build --prune` keeps)."""
+    seen: dict[str, str] = {}
+    for path, source in find_sources(paths, skipped, failed):
+        if sources is not None and source != "-":
+            sources.add(source)
         try:
             if str(path) == "-":
                 data = (stdin or sys.stdin.buffer).read()
@@ -196,9 +246,16 @@ def read_articles(paths: Iterable[str], stdin=None, failed: list[str] | None = N
                 text = _decode(data, "<stdin>")
                 if not text.strip():
                     raise KGError(Errors.E002.format(path="<stdin>"))
-                yield Article.from_text(text.replace("\r\n", "\n"), "<stdin>")
+                text = text.replace("\r\n", "\n")
+                article = Article.from_text(text, "<stdin>", source=stdin_id, date=dates.from_text(text) or date)
             else:
-                yield read_article(path)
+                article = read_article(path, source=source, date=date)
+            if sources is not None:
+                sources.add(article.source)
+            if article.source in seen:
+                raise KGError(Errors.E012.format(path=article.path, other=seen[article.source], source=article.source))
+            seen[article.source] = article.path
+            yield article
         except KGError as e:
             if failed is None:
                 raise

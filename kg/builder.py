@@ -12,7 +12,8 @@ from pathlib import Path
 from .articles import Article, read_articles
 from .errors import Errors, KGError
 from .files import atomic_write
-from .mapping import document_triples, entity_iris, match_key
+from .withdraw import activity_end, activity_triples, new_activity, withdrawal
+from .mapping import article_iri, document_triples, entity_iris, match_key
 from .ontology import load_ontology
 from .resolve import Entity, Fact, Resolver
 from .store import KGStore
@@ -23,7 +24,9 @@ BATCH_CHARS = 50_000  # and at most this much text per batch: long articles do n
 
 @dataclass
 class Summary:
-    documents: int = 0
+    documents: int = 0  # added
+    replaced: int = 0  # sources built before, with other text then
+    forgotten: int = 0  # sources of earlier builds no longer in the folders (--prune)
     skipped: int = 0
     words: int = 0
     triples: int = 0
@@ -36,8 +39,10 @@ class Summary:
 
     def lines(self) -> list[str]:
         out = [
-            f"documents: {self.documents} built, {self.skipped} unchanged (skipped)"
-            + (f", {len(self.failed)} could not be read" if self.failed else ""),
+            f"documents: {self.documents + self.replaced} built, {self.skipped} unchanged (skipped)"
+            + (f", {len(self.failed)} could not be read" if self.failed else "")
+            + (f"; {self.replaced} of them replaced an earlier text of their source" if self.replaced else "")
+            + (f"; {self.forgotten} no longer in the folders forgotten" if self.forgotten else ""),
             "entities: " + (", ".join(f"{k} {v}" for k, v in self.entities.most_common()) or "none"),
             "relations: " + (", ".join(f"{k} {v}" for k, v in self.relations.most_common()) or "none"),
             f"triples added: {self.triples}; words: {self.words}; seconds: {self.seconds:.1f}"
@@ -156,39 +161,108 @@ def _worker_extract(articles: list[Article]) -> list[tuple[Article, dict[str, En
     return list(_resolved_pieces(_WORKER["nlp"], _WORKER["resolver"], articles))
 
 
-def build_into(store: KGStore, articles: Iterable[Article], model: str | None = None, workers: int = 1, progress=None, dask=None) -> Summary:
-    """Extract articles and add their triples to an open store; unchanged articles are skipped."""
+def _whole(pieces: Iterable[tuple[Article, dict[str, Entity], list[Fact]]]) -> Iterator[tuple[Article, dict[str, Entity], list[Fact]]]:
+    """Pieces of a long article (they arrive one after the other) joined into one (article, entities, facts)."""
+    current = None
+    for article, ents, facts in pieces:
+        if current is not None and (article.source, article.sha) == (current[0].source, current[0].sha):
+            for key, ent in ents.items():
+                have = current[1].setdefault(key, ent)
+                if have is not ent:
+                    have.aliases |= ent.aliases
+                    have.mentions.extend(ent.mentions)
+                    have.named = have.named or ent.named
+            current[2].extend(facts)
+            continue
+        if current is not None:
+            yield current
+        current = (article, dict(ents), list(facts))
+    if current is not None:
+        yield current
+
+
+def model_versions(model: str | None = None) -> list[str]:
+    """The spaCy pipeline and kg's own models, each with a version (kg's: a hash of its files)."""
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .nlp.paths import model_path
+    from .nlp.pipeline import default_model
+
+    name = model or default_model()
+    try:
+        out = [f"{name} {version(name)}"]
+    except (PackageNotFoundError, ValueError):
+        out = [name]
+    for part in ("ner/model", "relations.npz", "patterns.calibration.json"):
+        path = model_path(part)
+        if path.is_file():
+            out.append(f"kg {part.split('/')[0].split('.')[0]} sha256:{hashlib.sha256(path.read_bytes()).hexdigest()[:12]}")
+    return out
+
+
+def build_into(store: KGStore, articles: Iterable[Article], model: str | None = None, workers: int = 1, progress=None, dask=None,
+               prune: set[str] | None = None) -> Summary:
+    """Extract articles into an open store: one article per source, each in one transaction.
+
+    A source seen before with the same text is skipped; with other text, its article is replaced
+    (what only the old text said leaves the graph). With `prune` (the sources now in the folders),
+    sources of earlier builds not among them are forgotten, in one transaction. The build is
+    recorded as a kg:Build that each article it read links to."""
     ont = load_ontology()
     summary = Summary()
     t0 = time.perf_counter()
     if not store.has_ontology():
         # The graph describes itself: relation labels and class hierarchy are queryable next to the facts.
         summary.triples += store.add_triples(ont.graph)
+    activity, started = new_activity()
+    store.add_triples(activity_triples(activity, "build", started))
+    known = store.sources()
 
     def fresh():
         for a in articles:
-            if store.has_article(a.sha):
+            if known.get(a.source, (None, None))[1] == a.sha:
                 summary.skipped += 1
                 continue
             yield a
 
-    last, pieces_left = None, 0
-    for article, ents, facts in extract(fresh(), model=model, workers=workers, dask=dask):
-        if article is not last:  # a long article arrives in several pieces, one after the other
-            summary.documents += 1
-            summary.words += len(article.text.split())
-            last, pieces_left = article, (1 if len(article.text) <= MAX_CHARS else sum(1 for _ in chunks(article.text)))
-        iris = entity_iris(ents, store.by_match_key({match_key(k) for k in ents}))
+    for article, ents, facts in _whole(extract(fresh(), model=model, workers=workers, dask=dask)):
+        old = known.get(article.source)
+        names: dict[str, set[str]] = {}
+        for key, ent in ents.items():
+            names.setdefault(match_key(key), set()).update(ent.aliases | {ent.label})
+        plan = withdrawal(store, {old[0]}, incoming=names) if old else None
+        stored = store.by_match_key(set(names))
+        if plan:
+            stored = {k: iri for k, iri in stored.items() if iri not in plan.gone}
+        iris = entity_iris(ents, stored)
         labels = store.labels(set(iris.values()))
-        pieces_left -= 1
-        # the content hash goes in with the last piece: an article cut short by Ctrl-C or kill -9 is
-        # built again by the next build, not skipped as unchanged
-        triples = document_triples(article, ents, facts, ont, labels, iris, whole=pieces_left == 0)
-        summary.triples += store.add_triples(triples)
+        if plan:
+            labels = {iri: plan.labels.get(iri, label) for iri, label in labels.items() if iri not in plan.gone}
+        triples = document_triples(article, ents, facts, ont, labels, iris, build=activity)
+        if plan:
+            new = set(triples)
+            store.apply(plan.delete - new, plan.insert | new)
+            summary.replaced += 1
+        else:
+            store.add_triples(triples)
+            summary.documents += 1
+        known[article.source] = (article_iri(article), article.sha)
+        summary.triples += len(triples)
+        summary.words += len(article.text.split())
         summary.entities.update(ont.top_class(e.cls) for e in ents.values())
         summary.relations.update(f.relation for f in facts)
         if progress is not None:
             progress(article)
+    if prune is not None:
+        stale = {iri for source, (iri, _) in known.items() if source not in prune}
+        if stale:
+            plan = withdrawal(store, stale)
+            store.apply(plan.delete, plan.insert)
+            summary.forgotten = len(stale)
+    counts = {"articlesAdded": summary.documents, "articlesReplaced": summary.replaced, "articlesForgotten": summary.forgotten}
+    models = model_versions(model) if summary.documents or summary.replaced else []
+    store.add_triples(activity_end(activity, counts, models))
     summary.seconds = time.perf_counter() - t0
     return summary
 
@@ -216,12 +290,13 @@ class Readable:
     naming it) and the rest are read; what folders hold besides articles is noted in `ignored`. When not
     one can be read, the error is raised here, before any store is opened or anything written."""
 
-    def __init__(self, paths: Iterable[str]):
+    def __init__(self, paths: Iterable[str], date: str | None = None, stdin_id: str | None = None):
         import itertools
 
         self.failed: list[str] = []
         self.ignored: list[tuple[str, str]] = []
-        articles = read_articles(paths, failed=self.failed, skipped=self.ignored)
+        self.sources: set[str] = set()  # the source of every file found, read or not
+        articles = read_articles(paths, failed=self.failed, skipped=self.ignored, date=date, stdin_id=stdin_id, sources=self.sources)
         first = next(articles, None)
         if first is None:
             if len(self.failed) == 1:
@@ -229,20 +304,24 @@ class Readable:
             raise KGError(Errors.E009.format(n=len(self.failed), reasons="; ".join(self.failed[:3]) + ("; …" if len(self.failed) > 3 else "")))
         self.articles = itertools.chain([first], articles)
 
-    def build_into(self, store: KGStore, **options) -> Summary:
-        """`build_into` over these articles; the summary names the files that could not be read."""
-        summary = build_into(store, self.articles, **options)
+    def build_into(self, store: KGStore, prune: bool = False, **options) -> Summary:
+        """`build_into` over these articles; the summary names the files that could not be read. With
+        `prune`, sources of earlier builds that are no longer among these paths are forgotten."""
+        summary = build_into(store, self.articles, prune=self.sources if prune else None, **options)
         summary.failed, summary.ignored = self.failed, self.ignored
         return summary
 
 
 def build(paths: Iterable[str], out: str | os.PathLike, model: str | None = None, workers: int = 1, html: bool = True, progress=None,
-          dask=None) -> Summary:
+          dask=None, prune: bool = False, date: str | None = None, stdin_id: str | None = None) -> Summary:
     """Build articles (files, folders or '-') into the graph in `out` and write its outputs.
 
-    Every readable file is built; each one that cannot be read is named in `Summary.failed`."""
-    articles = Readable(paths)
+    Every readable file is built; each one that cannot be read is named in `Summary.failed`. A source
+    built before is skipped when unchanged and replaced when changed; `prune` forgets the sources of
+    earlier builds that are no longer among `paths`; `date` dates the articles that say no date;
+    `stdin_id` names the source read from '-'."""
+    articles = Readable(paths, date=date, stdin_id=stdin_id)
     with KGStore.for_writing(out) as store:
-        summary = articles.build_into(store, model=model, workers=workers, progress=progress, dask=dask)
+        summary = articles.build_into(store, prune=prune, model=model, workers=workers, progress=progress, dask=dask)
         summary.outputs = write_outputs(store, out, html=html)
     return summary

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .errors import KGError
+from .errors import Errors, KGError
 
 FORMATS = ("turtle", "nt", "jsonld", "trig", "nquads", "xml")
 
@@ -66,9 +66,15 @@ def cli():
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 @click.option("--dask", "dask_address", default=None, metavar="ADDRESS",
               help="Extract on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' for a LocalCluster of --workers processes.")
+@click.option("--prune", is_flag=True, help="Forget the sources of earlier builds that are no longer in the PATHS given.")
+@click.option("--date", "date", default=None, metavar="YYYY-MM-DD", help="Publication date of the articles that say none.")
+@click.option("--id", "stdin_id", default=None, metavar="SOURCE", help="The source name of the text read from - (stdin): building it again replaces it.")
 @store_options
-def build(paths, out, model, workers, no_html, quiet, dask_address, store_url, query_endpoint, update_endpoint):
+def build(paths, out, model, workers, no_html, quiet, dask_address, prune, date, stdin_id, store_url, query_endpoint, update_endpoint):
     """Read articles (.txt, .md, .html; folders; - for stdin) and add them to the graph in OUT.
+
+    One article per source (a file's path under the folder given): a changed file replaces what it
+    said before, an unchanged one is skipped; --prune forgets what is no longer there.
 
     Example: kg build data/articles --out out
     """
@@ -78,6 +84,12 @@ def build(paths, out, model, workers, no_html, quiet, dask_address, store_url, q
 
     from .articles import find_files
 
+    if date is not None:
+        from .dates import parse
+
+        if parse(date) is None:
+            raise KGError(Errors.E013.format(value=date))
+        date = parse(date)
     bar = None
     if not quiet and sys.stderr.isatty():
         bar = tqdm(total=len(find_files(paths, failed=[])), unit="doc", desc="building", file=sys.stderr)
@@ -96,7 +108,8 @@ def build(paths, out, model, workers, no_html, quiet, dask_address, store_url, q
         client, cluster = connect(dask_address, workers=workers)
         workers = 1
     try:
-        summary = _build(b, paths, out, model, workers, no_html, progress, client, store_url, query_endpoint, update_endpoint)
+        summary = _build(b, paths, out, model, workers, no_html, progress, client, store_url, query_endpoint, update_endpoint,
+                         prune=prune, date=date, stdin_id=stdin_id)
     finally:
         if client is not None:
             client.close()
@@ -113,14 +126,47 @@ def build(paths, out, model, workers, no_html, quiet, dask_address, store_url, q
         sys.exit(1)
 
 
-def _build(b, paths, out, model, workers, no_html, progress, client, store_url, query_endpoint, update_endpoint):
+def _build(b, paths, out, model, workers, no_html, progress, client, store_url, query_endpoint, update_endpoint, prune, date, stdin_id):
     if store_url:
         from .store import open_store
 
-        articles = b.Readable(paths)
+        articles = b.Readable(paths, date=date, stdin_id=stdin_id)
         with open_store(url=store_url, query_endpoint=query_endpoint, update_endpoint=update_endpoint) as store:
-            return articles.build_into(store, model=model, workers=workers, progress=progress, dask=client)
-    return b.build(paths, out, model=model, workers=workers, html=not no_html, progress=progress, dask=client)
+            return articles.build_into(store, prune=prune, model=model, workers=workers, progress=progress, dask=client)
+    return b.build(paths, out, model=model, workers=workers, html=not no_html, progress=progress, dask=client, prune=prune, date=date,
+                   stdin_id=stdin_id)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--out", "-o", default="out", show_default=True, help="Output folder of a build: its store, graph.ttl and graph.html.")
+@click.option("--no-html", is_flag=True, help="Skip writing graph.html.")
+@click.option("--quiet", "-q", is_flag=True, help="No summary.")
+@store_options
+def forget(sources, out, no_html, quiet, store_url, query_endpoint, update_endpoint):
+    """Withdraw articles from the graph: what only they said leaves it, in one transaction.
+
+    SOURCES are as the graph names them: a file's path under the folder it was built from (or the
+    path given to kg build), a canonical URL, or the --id given for stdin. Facts other articles also
+    state stay, with their provenance; entities nothing names any more leave.
+
+    Example: kg forget 2019-01-04_magnitogorsk.txt --out out
+    """
+    from .withdraw import forget as do_forget, forget_in
+
+    if store_url:
+        from .store import open_store
+
+        with open_store(url=store_url, query_endpoint=query_endpoint, update_endpoint=update_endpoint) as store:
+            plan = forget_in(store, sources, store_url)
+        outputs = []
+    else:
+        plan, outputs = do_forget(sources, out, html=not no_html)
+    if not quiet:
+        click.echo(f"forgot {len(plan.articles)} article{'s' if len(plan.articles) != 1 else ''}; "
+                   f"{len(plan.gone)} entit{'ies' if len(plan.gone) != 1 else 'y'} no article names any more left with them")
+        for p in outputs:
+            click.echo(f"wrote {p}")
 
 
 @cli.command()

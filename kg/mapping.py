@@ -62,8 +62,15 @@ def entity_iris(keys, known: dict[str, URIRef] | None = None) -> dict[str, URIRe
     return {k: first.setdefault(match_key(k), entity_iri(k)) for k in keys}
 
 
-def article_iri(article: Article) -> URIRef:
-    return ID[f"article/{article.sha[:16]}"]
+def article_iri(article: Article | str) -> URIRef:
+    """An article's IRI, from its source (an Article or the source itself): a source built again
+    with other text keeps its IRI, and a fresh build of the same folder gives the same ones."""
+    source = article.source if isinstance(article, Article) else article
+    return ID[f"article/{hashlib.sha256(source.encode('utf-8')).hexdigest()[:16]}"]
+
+
+def build_iri(stamp: str) -> URIRef:
+    return ID[f"build/{stamp}"]
 
 
 def clean_literal(text: str) -> str:
@@ -71,7 +78,7 @@ def clean_literal(text: str) -> str:
     return _CONTROL.sub(" ", text)
 
 
-def _money(label: str) -> Iterator[tuple[URIRef, Literal]]:
+def money(label: str) -> Iterator[tuple[URIRef, Literal]]:
     m = _MONEY.search(label)
     if not m:
         return
@@ -85,41 +92,54 @@ def _money(label: str) -> Iterator[tuple[URIRef, Literal]]:
         yield KG.currency, Literal(cur)
 
 
-def article_triples(article: Article, whole: bool = True) -> Iterator[Triple]:
-    """The article node; its content hash only when `whole` (the article's last piece): a build
-    interrupted inside a long article builds it again instead of skipping it as unchanged."""
+def article_triples(article: Article, build: URIRef | None = None) -> Iterator[Triple]:
+    """The article node: its source, file, content hash, date and headline, and the build that read it."""
     a = article_iri(article)
     yield a, RDF.type, KG.NewsArticle
     yield a, RDFS.label, Literal(clean_literal(article.path.rsplit("/", 1)[-1]))
+    yield a, KG.source, Literal(clean_literal(article.source))
     yield a, KG.fileName, Literal(clean_literal(article.path))
-    if whole:
-        yield a, KG.contentHash, Literal(article.sha)
-    first = next((line for line in article.text.splitlines() if line.strip()), "")[:200]
+    yield a, KG.contentHash, Literal(article.sha)
+    if article.date:
+        yield a, SCHEMA.datePublished, Literal(article.date, datatype=XSD.date)
+    first = article.headline or next((line for line in article.text.splitlines() if line.strip()), "")[:200]
     yield a, SCHEMA.headline, Literal(clean_literal(first.strip()))
     yield a, SCHEMA.articleBody, Literal(article.text)  # as read: mention offsets point into it
+    if build is not None:
+        yield a, PROV.wasGeneratedBy, build
+
+
+def mentions_iri(article: Article, s: URIRef) -> URIRef:
+    return ID[f"mentions/{hashlib.sha1((article.sha + '|' + str(s)).encode('utf-8')).hexdigest()[:20]}"]
 
 
 def entity_triples(ent: Entity, ont: Ontology, article: Article, labels: dict[URIRef, str], s: URIRef) -> Iterator[Triple]:
-    """Type, one rdfs:label (the first one the store saw), one skos:altLabel per surface form, the match key."""
+    """Type, one rdfs:label (the first one the store saw), one skos:altLabel per surface form, the match key;
+    and the article's kg:Mentions node, which keeps what this article says of the entity (its names,
+    class, spans), so that forgetting the article can take back exactly that."""
     yield s, RDF.type, ont.classes[ent.cls].iri
     label = labels.get(s)
     if label is None:
         label = labels[s] = clean_literal(ent.label)
         yield s, RDFS.label, Literal(label)
-    for alias in sorted(ent.aliases | {ent.label}):
-        alias = clean_literal(alias)
+    names = sorted({clean_literal(alias) for alias in ent.aliases | {ent.label}})
+    for alias in names:
         if alias != label:
             yield s, SKOS.altLabel, Literal(alias)
     yield s, KG.matchKey, Literal(match_key(ent.key))
     yield s, KG.mentionedIn, article_iri(article)
+    m = mentions_iri(article, s)
+    yield m, RDF.type, KG.Mentions
+    yield m, KG.entity, s
+    yield m, PROV.wasDerivedFrom, article_iri(article)
+    yield m, KG.entityType, ont.classes[ent.cls].iri
+    yield m, KG.preferredName, Literal(clean_literal(ent.label))
+    for alias in names:
+        yield m, KG.name, Literal(alias)
     if ent.mentions:
-        m = ID[f"mentions/{hashlib.sha1((article.sha + '|' + str(s)).encode('utf-8')).hexdigest()[:20]}"]
-        yield m, RDF.type, KG.Mentions
-        yield m, KG.entity, s
-        yield m, PROV.wasDerivedFrom, article_iri(article)
         yield m, KG.offsets, Literal(" ".join(f"{a}-{b}" for a, b in sorted(set(ent.mentions))))
     if ent.cls == "MonetaryAmount":
-        yield from ((s, p, o) for p, o in _money(ent.label))
+        yield from ((s, p, o) for p, o in money(label))
 
 
 def fact_triples(fact: Fact, ont: Ontology, article: Article, iris: dict[str, URIRef]) -> Iterator[Triple]:
@@ -149,14 +169,14 @@ def fact_triples(fact: Fact, ont: Ontology, article: Article, iris: dict[str, UR
 
 def document_triples(
     article: Article, ents: dict[str, Entity], facts: list[Fact], ont: Ontology, labels: dict[URIRef, str] | None = None,
-    iris: dict[str, URIRef] | None = None, whole: bool = True,
+    iris: dict[str, URIRef] | None = None, build: URIRef | None = None,
 ) -> list[Triple]:
-    """All triples for one article (or one piece of a long one: `whole=False` leaves out the content
-    hash, which goes in with the last piece). `labels` holds the rdfs:label already in
-    the store per IRI; `iris` each entity's IRI (`entity_iris`, with the nodes other spellings created in the store)."""
+    """All triples for one article. `labels` holds the rdfs:label already in the store per IRI;
+    `iris` each entity's IRI (`entity_iris`, with the nodes other spellings created in the store);
+    `build` the kg:Build that read it."""
     labels = {} if labels is None else labels
     iris = entity_iris(ents) if iris is None else iris
-    out = list(article_triples(article, whole))
+    out = list(article_triples(article, build))
     for ent in ents.values():
         out.extend(entity_triples(ent, ont, article, labels, iris[ent.key]))
     for fact in facts:

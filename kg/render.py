@@ -22,7 +22,7 @@ _QUERY_NODES = """
 SELECT ?s ?label ?type (GROUP_CONCAT(DISTINCT ?alt; separator="\\t") AS ?alts) WHERE {
   ?s a ?type ; rdfs:label ?label .
   FILTER(STRSTARTS(STR(?s), STR(id:)) && !STRSTARTS(STR(?s), CONCAT(STR(id:), "assertion/"))
-         && !STRSTARTS(STR(?s), CONCAT(STR(id:), "article/")))
+         && !STRSTARTS(STR(?s), CONCAT(STR(id:), "article/")) && !STRSTARTS(STR(?s), CONCAT(STR(id:), "build/")))
   OPTIONAL { ?s skos:altLabel ?alt }
 } GROUP BY ?s ?label ?type
 """

@@ -44,6 +44,26 @@ def from_ox(term):
         return BNode(term.value)
     raise TypeError(f"not an RDF term: {term!r}")
 
+def _term(term):
+    """A pyoxigraph term as rdflib's, plain strings as plain literals (RDF 1.1: the same term)."""
+    if isinstance(term, ox.Literal) and term.datatype == _XSD_STRING:
+        return Literal(term.value)
+    return from_ox(term)
+
+
+def change_text(delete: Iterable[tuple], insert: Iterable[tuple]) -> str:
+    """One SPARQL update that removes `delete` and adds `insert` (applied as one transaction)."""
+    parts = []
+    rows = "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in delete)
+    if rows:
+        parts.append("DELETE DATA {\n" + rows + "\n}")
+    rows = "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in insert)
+    if rows:
+        parts.append("INSERT DATA {\n" + rows + "\n}")
+    return " ;\n".join(parts) or "INSERT DATA { }"
+
+
+SOURCES_QUERY = "SELECT ?a ?source ?sha WHERE { ?a a kg:NewsArticle ; kg:source ?source ; kg:contentHash ?sha }"
 STORE_DIR = "store"
 _XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 LOCK_FILE = ".kg.lock"
@@ -184,10 +204,23 @@ class KGStore:
                 self._unflushed = 0
         return len(quads)
 
+    def apply(self, delete: Iterable[tuple], insert: Iterable[tuple]) -> None:
+        """Remove `delete` and add `insert` in one transaction: interrupted, the store is as before."""
+        self.ox.update(change_text(delete, insert))
+        if self._lock_fd is not None:
+            self.ox.flush()
+            self._unflushed = 0
+
     # ------------------------------------------------------------------ reading
-    def has_article(self, sha: str) -> bool:
-        lit = ox.Literal(sha)
-        return any(True for _ in self.ox.quads_for_pattern(None, to_ox(KG.contentHash), lit, None))
+    def rows(self, query: str) -> list[list]:
+        """A SELECT's rows as rdflib terms (None where unbound): what kg's own bookkeeping reads."""
+        result = self.ox.query(query, prefixes=PREFIXES)
+        variables = result.variables
+        return [[None if sol[v] is None else _term(sol[v]) for v in variables] for sol in result]
+
+    def sources(self) -> dict[str, tuple[URIRef, str]]:
+        """Each source in the graph → (its article's IRI, the content hash it was built from)."""
+        return {str(src): (iri, str(sha)) for iri, src, sha in self.rows(SOURCES_QUERY)}
 
     def has_ontology(self) -> bool:
         onto = ox.NamedNode(str(KG).rstrip("#"))
@@ -235,12 +268,8 @@ class KGStore:
 
     def triples(self):
         for q in self.ox.quads_for_pattern(None, None, None, ox.DefaultGraph()):
-            o = q.object
-            if isinstance(o, ox.Literal) and o.datatype == _XSD_STRING:
-                o = Literal(o.value)  # RDF 1.1: the same term; rdflib compares them as different
-            else:
-                o = from_ox(o)
-            yield from_ox(q.subject), from_ox(q.predicate), o
+            # plain strings as plain literals: RDF 1.1's same term, which rdflib compares as different
+            yield from_ox(q.subject), from_ox(q.predicate), _term(q.object)
 
     def to_rdflib(self) -> Graph:
         """A plain in-memory rdflib Graph copy (for pySHACL and other rdflib tools)."""
@@ -319,8 +348,19 @@ class RemoteKGStore:
         except Exception as e:  # noqa: BLE001
             self._fail(e)
 
-    def has_article(self, sha: str) -> bool:
-        return self.sparql(f'ASK {{ ?a kg:contentHash "{sha}" }}')[1]
+    def apply(self, delete: Iterable[tuple], insert: Iterable[tuple]) -> None:
+        """Remove `delete` and add `insert` in one update request (one transaction on Oxigraph and Fuseki)."""
+        self.update(change_text(delete, insert))
+
+    def rows(self, query: str) -> list[list]:
+        try:
+            result = self._store.query(PROLOGUE + query, initNs={}, initBindings={}, queryGraph=None, DEBUG=False)
+        except Exception as e:  # noqa: BLE001
+            self._fail(e)
+        return [[row[v] for v in result.vars] for row in result]
+
+    def sources(self) -> dict[str, tuple[URIRef, str]]:
+        return {str(src): (iri, str(sha)) for iri, src, sha in self.rows(SOURCES_QUERY)}
 
     def has_ontology(self) -> bool:
         return self.sparql(f"ASK {{ <{str(KG).rstrip('#')}> ?p ?o }}")[1]

@@ -23,17 +23,27 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Article:
-    """One source document."""
+    """One source document.
 
-    id: str  # stable: the content hash prefix
+    `source` is its identity across builds: the file's path under the folder given to `kg build`
+    (or its name, when the file was given itself), the canonical URL an HTML page names, or `--id`
+    for stdin. Building a source again with other text replaces what it said before."""
+
+    id: str  # the content hash prefix
     path: str  # file name as given, or "<stdin>"
     text: str
     sha: str  # SHA-256 of the text
+    source: str = ""
+    date: str | None = None  # publication date, ISO 8601 (YYYY-MM-DD), from what the source says
+    headline: str | None = None  # from the page's metadata or front matter; else the first line
 
     @classmethod
-    def from_text(cls, text: str, path: str = "<stdin>") -> Article:
+    def from_text(cls, text: str, path: str = "<stdin>", source: str | None = None, date: str | None = None,
+                  headline: str | None = None) -> Article:
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        return cls(id=sha[:16], path=path, text=text, sha=sha)
+        if source is None:  # text with no name of its own is known by its content
+            source = f"stdin:{sha[:16]}" if path == "<stdin>" else path
+        return cls(id=sha[:16], path=path, text=text, sha=sha, source=source, date=date, headline=headline)
 
 
 @dataclass

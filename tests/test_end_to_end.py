@@ -63,7 +63,9 @@ def test_every_fact_has_an_assertion_with_provenance(seed_graph):
              FILTER(STRSTARTS(STR(?p), STR(kg:)))
              FILTER NOT EXISTS { ?a rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kg:sentence ?sent ; kg:confidence ?c }
              FILTER(?p NOT IN (kg:mentionedIn, kg:matchKey, kg:contentHash, kg:fileName, kg:value, kg:currency, kg:sentence, kg:startChar,
-                               kg:endChar, kg:pattern, kg:confidence, kg:status, kg:quantity, kg:amount, kg:date, kg:entity, kg:offsets)) }"""
+                               kg:endChar, kg:pattern, kg:confidence, kg:status, kg:quantity, kg:amount, kg:date, kg:entity, kg:offsets,
+                               kg:source, kg:entityType, kg:preferredName, kg:name, kg:command, kg:kgVersion, kg:modelVersion,
+                               kg:articlesAdded, kg:articlesReplaced, kg:articlesForgotten)) }"""
     assert list(seed_graph.query(q, initNs={"kg": KG})) == []
 
 

@@ -21,7 +21,7 @@ _ID = str(ID)
 
 def entity_iri(path: str) -> str | None:
     """`organization/bitmain` → the entity's IRI, or None when the path is not one kg writes."""
-    return _ID + path if _PATH.match(path) and not path.startswith(("assertion/", "article/", "mentions/")) else None
+    return _ID + path if _PATH.match(path) and not path.startswith(("assertion/", "article/", "mentions/", "build/")) else None
 
 
 def article_iri(ident: str) -> str | None:
@@ -33,7 +33,7 @@ def entity_path(iri: str) -> str | None:
     if not iri.startswith(_ID):
         return None
     rest = iri[len(_ID):]
-    return rest if _PATH.match(rest) and not rest.startswith(("assertion/", "article/", "mentions/")) else None
+    return rest if _PATH.match(rest) and not rest.startswith(("assertion/", "article/", "mentions/", "build/")) else None
 
 
 def article_id(iri: str) -> str | None:
