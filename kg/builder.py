@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections import Counter
@@ -12,11 +13,11 @@ from pathlib import Path
 from .articles import Article, read_articles
 from .errors import Errors, KGError
 from .files import atomic_write
-from .withdraw import activity_end, activity_triples, new_activity, withdrawal
 from .mapping import article_iri, document_triples, entity_iris, match_key
 from .ontology import load_ontology
-from .resolve import Entity, Fact, Resolver
 from .store import KGStore
+from .types import Entity, Fact
+from .withdraw import activity_end, activity_triples, new_activity, withdrawal
 
 BATCH_SIZE = 32
 BATCH_CHARS = 50_000  # and at most this much text per batch: long articles do not pile up in one parse
@@ -80,6 +81,7 @@ def extract(
                 yield from results
         return
     from .nlp.pipeline import load_pipeline
+    from .resolve import Resolver  # spaCy is imported only when there is something to read
 
     yield from _resolved_pieces(load_pipeline(model), Resolver(), articles, batch_size)
 
@@ -99,7 +101,7 @@ def _batches(pieces: Iterable[tuple[str, tuple]], batch_size: int, max_chars: in
         yield batch
 
 
-def _resolved_pieces(nlp, resolver: Resolver, articles: Iterable[Article], batch_size: int = BATCH_SIZE, max_chars: int = BATCH_CHARS):
+def _resolved_pieces(nlp, resolver, articles: Iterable[Article], batch_size: int = BATCH_SIZE, max_chars: int = BATCH_CHARS):
     """(article, entities, facts) for each piece of each article, parsed in batches through nlp.pipe.
     A long article yields several pieces, one after the other, with offsets into the whole text."""
     pieces = ((text, (a, offset)) for a in articles for text, offset in chunks(a.text))
@@ -152,6 +154,8 @@ def _worker_init(model: str | None) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     _WORKER["nlp"] = load_pipeline(model)
+    from .resolve import Resolver
+
     _WORKER["resolver"] = Resolver()
 
 
@@ -226,7 +230,10 @@ def build_into(store: KGStore, articles: Iterable[Article], model: str | None = 
                 continue
             yield a
 
-    for article, ents, facts in _whole(extract(fresh(), model=model, workers=workers, dask=dask)):
+    todo = fresh()
+    first = next(todo, None)  # nothing new or changed: the pipeline is never loaded
+    pieces = extract(itertools.chain([first], todo), model=model, workers=workers, dask=dask) if first is not None else ()
+    for article, ents, facts in _whole(pieces):
         old = known.get(article.source)
         names: dict[str, set[str]] = {}
         for key, ent in ents.items():
@@ -291,8 +298,6 @@ class Readable:
     one can be read, the error is raised here, before any store is opened or anything written."""
 
     def __init__(self, paths: Iterable[str], date: str | None = None, stdin_id: str | None = None):
-        import itertools
-
         self.failed: list[str] = []
         self.ignored: list[tuple[str, str]] = []
         self.sources: set[str] = set()  # the source of every file found, read or not

@@ -1,9 +1,11 @@
 """`kg serve`: a local, read-only web app over the store (Starlette + Jinja2, served by uvicorn).
 
 Pages: overview (/), search (/search and the type-ahead /api/search), entity (/entity/<path>),
-article (/article/<id>), SPARQL editor (/query) and the SPARQL 1.1 protocol endpoint (/sparql,
-GET and POST, read-only). Each page has a JSON twin with the data it shows: /.json, /search.json,
-/entity/<path>.json, /article/<id>.json. Every page is answered from SPARQL on the store, so it works the same
+article (/article/<id>), articles by date (/articles?from=&to=), what's new (/new?from=&to=: facts
+first reported in a period), the lists the overview counts (/relation/<name>, /class/<name>), SPARQL
+editor (/query) and the SPARQL 1.1 protocol endpoint (/sparql, GET and POST, read-only). Each page
+has a JSON twin with the data it shows: the page's address + .json (/.json for the overview).
+The new pages' queries are SPARQL files in kg/web/queries/ with $parameters bound as RDF terms. Every page is answered from SPARQL on the store, so it works the same
 over a SPARQL server (`--store URL`). Templates auto-escape; page data reaches scripts as JSON in
 a non-executable <script type="application/json">; the Content-Security-Policy lets the browser
 load nothing from anywhere but this server.
@@ -109,6 +111,36 @@ def create_app(store, location: str | None = None, url: str | None = None, timeo
             raise HTTPException(404, f"No article at /article/{ident}")
         return _json(data) if twin else page("article.html", a=data, title=data["headline"])
 
+    async def articles_page(request: Request):
+        start, end = request.query_params.get("from"), request.query_params.get("to")
+        data = await run_in_threadpool(pages.articles, start, end)
+        if request.url.path == "/articles.json":
+            return _json(data)
+        return page("articles.html", d=data, title="Articles")
+
+    async def whats_new(request: Request):
+        start, end = request.query_params.get("from"), request.query_params.get("to")
+        data = await run_in_threadpool(pages.whats_new, start, end)
+        if request.url.path == "/new.json":
+            return _json(data)
+        return page("new.html", d=data, title="What's new")
+
+    async def relation_page(request: Request):
+        name = request.path_params["name"]
+        twin = name.endswith(".json")
+        data = await run_in_threadpool(pages.relation_facts, name.removesuffix(".json"))
+        if data is None:
+            raise HTTPException(404, f"No relation named {name.removesuffix('.json')!r} in the ontology")
+        return _json(data) if twin else page("relation.html", d=data, title=data["relation"])
+
+    async def class_page(request: Request):
+        name = request.path_params["name"]
+        twin = name.endswith(".json")
+        data = await run_in_threadpool(pages.class_entities, name.removesuffix(".json"))
+        if data is None:
+            raise HTTPException(404, f"No class named {name.removesuffix('.json')!r} in the ontology")
+        return _json(data) if twin else page("class.html", d=data, title=data["cls"]["label"])
+
     async def query_page(request: Request):
         q = request.query_params.get("query") or (examples[0]["text"] if examples else "")
         if request.url.path == "/query.json":
@@ -189,6 +221,12 @@ def create_app(store, location: str | None = None, url: str | None = None, timeo
         Route("/api/neighbours/{path:path}", neighbours),
         Route("/entity/{path:path}", entity),
         Route("/article/{ident}", article),
+        Route("/articles", articles_page),
+        Route("/articles.json", articles_page),
+        Route("/new", whats_new),
+        Route("/new.json", whats_new),
+        Route("/relation/{name}", relation_page),
+        Route("/class/{name}", class_page),
         Route("/query", query_page),
         Route("/query.json", query_page),
         Route("/sparql", sparql, methods=["GET", "POST"]),

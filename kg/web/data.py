@@ -6,13 +6,18 @@ them against the shapes kg writes, so no request text is ever pasted into a quer
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from ..ontology import ID, Ontology, load_ontology
+from importlib import resources
+
+from rdflib import XSD, Literal, URIRef
+
+from ..ontology import ID, KG, Ontology, load_ontology
 
 _PATH = re.compile(r"^[a-z]+/[A-Za-z0-9][A-Za-z0-9._~-]{0,200}$")
 _ARTICLE = re.compile(r"^[0-9a-f]{16}$")
@@ -41,6 +46,49 @@ def article_id(iri: str) -> str | None:
     return rest if _ARTICLE.match(rest) else None
 
 
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+
+
+@functools.cache
+def page_query(name: str) -> str:
+    """A page's SPARQL, from kg/web/queries/<name>.rq: parameters are written $name."""
+    return resources.files("kg.web").joinpath("queries", f"{name}.rq").read_text(encoding="utf-8")
+
+
+def bind(query: str, **params) -> str:
+    """The query with each $name replaced by its value as an RDF term (a str or a date becomes a typed
+    literal, a URIRef an IRI): values never reach the query as text to be parsed as SPARQL."""
+
+    def term(m: re.Match) -> str:
+        name = m.group(1)
+        if name not in params:
+            raise KeyError(f"query parameter ${name} not given")
+        value = params[name]
+        if isinstance(value, (URIRef, Literal)):
+            return value.n3()
+        if isinstance(value, bool):
+            return Literal(value).n3()
+        if isinstance(value, int):
+            return str(int(value))
+        return Literal(str(value)).n3()
+
+    return _PARAM.sub(term, query)
+
+
+def as_date(value: str | None) -> Literal | None:
+    """A date from a request ('2019-01-04'), or None when it is not one."""
+    if not value or not _DATE.match(value):
+        return None
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+    return Literal(value, datatype=XSD.date)
+
+
 _APART = re.compile(r"[-‐‑–—_/]+")
 _DROP = re.compile(r"[^\w\s]+")
 
@@ -55,6 +103,26 @@ def fold(text: str) -> str:
 
 def _local(iri: str) -> str:
     return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _months(counts: list[dict]) -> list[dict]:
+    """Month-by-month counts with the months between filled in (0), for a timeline without gaps (at most 20 years)."""
+    if not counts:
+        return []
+    have = {c["month"]: c["articles"] for c in counts}
+    y, m = map(int, counts[0]["month"].split("-"))
+    last = counts[-1]["month"]
+    out = []
+    while len(out) < 240:
+        month = f"{y:04d}-{m:02d}"
+        out.append({"month": month, "articles": have.get(month, 0)})
+        if month >= last:
+            break
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+_EARLIEST, _LATEST = Literal("0001-01-01", datatype=XSD.date), Literal("9999-12-31", datatype=XSD.date)
 
 
 @dataclass
@@ -180,14 +248,37 @@ class Pages:
         aliases = sorted({r["alt"] for r in rows if r.get("alt")} - {rows[0]["label"]})
         facts = self._facts(iri)
         articles = self.select(f"""
-            SELECT ?a ?file ?headline WHERE {{ <{iri}> kg:mentionedIn ?a . ?a kg:fileName ?file . OPTIONAL {{ ?a schema:headline ?headline }} }}
-            ORDER BY ?file LIMIT 200""")
+            SELECT ?a ?file ?headline ?date WHERE {{ <{iri}> kg:mentionedIn ?a . ?a kg:fileName ?file . OPTIONAL {{ ?a schema:headline ?headline }}
+            OPTIONAL {{ ?a schema:datePublished ?date }} }} ORDER BY DESC(BOUND(?date)) DESC(?date) ?file LIMIT 200""")
         extra = self.select(f"SELECT ?value ?currency WHERE {{ OPTIONAL {{ <{iri}> kg:value ?value }} OPTIONAL {{ <{iri}> kg:currency ?currency }} }}")
+        timeline = [{"month": r["month"], "articles": int(r["articles"])} for r in self.select(bind(page_query("entity_timeline"), entity=URIRef(iri)))]
         return {
             "iri": iri, "path": path, "label": rows[0]["label"], "cls": self.class_info(cls), "aliases": aliases,
-            "groups": facts, "articles": [{"id": article_id(a["a"]), "file": a["file"], "headline": a.get("headline") or a["file"]} for a in articles],
+            "groups": facts, "articles": [{"id": article_id(a["a"]), "file": a["file"], "headline": a.get("headline") or a["file"],
+                                           "date": a.get("date") or None} for a in articles],
             "value": (extra[0].get("value") if extra else None), "currency": (extra[0].get("currency") if extra else None),
+            "timeline": _months(timeline),
         }
+
+    def _describe(self, iris) -> tuple[dict[str, str], dict[str, set[str]]]:
+        """The label and types of each of kg's nodes among `iris` (literals and other IRIs are left out)."""
+        nodes = sorted({i for i in iris if i.startswith(_ID)})
+        labels: dict[str, str] = {}
+        types: dict[str, set[str]] = defaultdict(set)
+        for chunk in range(0, len(nodes), 500):
+            values = " ".join(f"<{o}>" for o in nodes[chunk:chunk + 500])
+            for r in self.select(f"SELECT ?o ?label ?type WHERE {{ VALUES ?o {{ {values} }} ?o rdfs:label ?label . OPTIONAL {{ ?o a ?type }} }}"):
+                labels[r["o"]] = r["label"]
+                if r.get("type"):
+                    types[r["o"]].add(r["type"])
+        return labels, types
+
+    def _node(self, value: str, labels: dict[str, str], types: dict[str, set[str]]) -> dict:
+        """One end of a fact as a page shows it: an entity (label, page, class) or a literal."""
+        path = entity_path(value) if value in labels else None
+        if path is None:
+            return {"label": labels.get(value, value), "path": None, "cls": None}
+        return {"label": labels[value], "path": path, "cls": self.class_info(self.best_class(types.get(value, ())))}
 
     def _facts(self, iri: str) -> list[dict]:
         """Facts in and out, grouped by relation and other end, each with its source sentences."""
@@ -196,16 +287,12 @@ class Pages:
         # one narrow query for the assertions, then labels, classes, files and qualifiers for the
         # distinct nodes they name: joins per row would cost a popular entity (1,800 facts) 4x more
         rows = self.select(f"SELECT ?x ?dir ?p ?other ?conf ?status ?sentence ?a WHERE {{ {sides} ?x kg:confidence ?conf ; kg:status ?status ; kg:sentence ?sentence ; prov:wasDerivedFrom ?a }}")
-        others = sorted({r["other"] for r in rows if r["other"].startswith(_ID)})
-        labels: dict[str, str] = {}
-        types: dict[str, set[str]] = defaultdict(set)
-        for chunk in range(0, len(others), 500):
-            values = " ".join(f"<{o}>" for o in others[chunk:chunk + 500])
-            for r in self.select(f"SELECT ?o ?label ?type WHERE {{ VALUES ?o {{ {values} }} ?o rdfs:label ?label . OPTIONAL {{ ?o a ?type }} }}"):
-                labels[r["o"]] = r["label"]
-                if r.get("type"):
-                    types[r["o"]].add(r["type"])
-        files = {r["a"]: r["file"] for r in self.select(f"SELECT DISTINCT ?a ?file WHERE {{ {sides} ?x prov:wasDerivedFrom ?a . ?a kg:fileName ?file }}")}
+        labels, types = self._describe({r["other"] for r in rows})
+        files, dates = {}, {}
+        for r in self.select(f"SELECT DISTINCT ?a ?file ?date WHERE {{ {sides} ?x prov:wasDerivedFrom ?a . ?a kg:fileName ?file "
+                             f"OPTIONAL {{ ?a schema:datePublished ?date }} }}"):
+            files[r["a"]] = r["file"]
+            dates[r["a"]] = r.get("date") or None
         quals: dict[str, dict[str, str]] = defaultdict(dict)
         for r in self.select(f"SELECT ?x ?q ?v WHERE {{ VALUES ?q {{ kg:date kg:amount kg:quantity }} {sides} ?x ?q ?v }}"):
             quals[r["x"]][_local(r["q"])] = r["v"]
@@ -228,7 +315,8 @@ class Pages:
             item["confidence"] = max(item["confidence"], conf)
             item["statuses"].add(r["status"])
             src = item["sources"].setdefault((r["a"], r["sentence"]), {"sentence": r["sentence"], "article": article_id(r["a"]), "file": r["file"],
-                                                                        "confidence": conf, "status": r["status"], "qualifiers": {}})
+                                                                        "date": dates.get(r["a"]), "confidence": conf, "status": r["status"],
+                                                                        "qualifiers": {}})
             src["qualifiers"].update({k: r[k] for k in ("date", "amount", "quantity") if r.get(k)})
         out = []
         literal = {key for key, g in groups.items() if not any(i["path"] for i in g["items"].values())}
@@ -236,6 +324,8 @@ class Pages:
             items = []
             for item in g["items"].values():
                 item["status"] = "asserted" if item["statuses"] - {"uncertain"} else "uncertain"
+                reported = sorted({s["date"] for s in item["sources"].values() if s["date"]})
+                item["first"], item["last"] = (reported[0], reported[-1]) if reported else (None, None)
                 item["sources"] = sorted(item["sources"].values(), key=lambda s: -s["confidence"])
                 items.append(item)
             g["items"] = sorted(items, key=lambda i: (-i["confidence"], i["label"]))
@@ -332,6 +422,74 @@ class Pages:
                        "confidence": float(f["conf"]), "status": f["status"], "sentence": f["sentence"]} for f in facts],
         }
 
+    # ------------------------------------------------------------------ time
+    def date_range(self) -> dict:
+        """The graph's first and last publication dates, and how many of its articles are dated."""
+        r = (self.select(page_query("date_range")) or [{}])[0]
+        return {"first": r.get("first") or None, "last": r.get("last") or None, "dated": int(r.get("dated") or 0),
+                "articles": int(r.get("articles") or 0)}
+
+    def articles(self, start: str | None = None, end: str | None = None, limit: int = 2000) -> dict:
+        """Articles newest first (undated ones last); with dates, those published from `start` to `end`."""
+        s, e = as_date(start), as_date(end)
+        rows = self.select(bind(page_query("articles"), dated=bool(s or e), limit=limit, **{"from": s or _EARLIEST, "to": e or _LATEST}))
+        return {"from": str(s) if s else None, "to": str(e) if e else None, "range": self.date_range(), "limit": limit,
+                "articles": [{"id": article_id(r["a"]), "file": r["file"], "source": r["source"], "headline": r.get("headline") or r["file"],
+                              "date": r.get("date") or None} for r in rows]}
+
+    def whats_new(self, start: str | None = None, end: str | None = None) -> dict:
+        """Facts first reported from `start` to `end` (by default the last week of the graph's news),
+        grouped by relation, each with the articles that state it."""
+        import datetime as dt
+
+        span = self.date_range()
+        e = as_date(end) or (Literal(span["last"], datatype=XSD.date) if span["last"] else None)
+        if e is None:
+            return {"from": None, "to": None, "range": span, "groups": [], "facts": 0}
+        s = as_date(start)
+        # unasked, the period is the last week of the graph's news, or the last month or quarter when that week has no fact
+        for days in ((None,) if s is not None else (7, 30, 91)):
+            if days is not None:
+                s = Literal((dt.date.fromisoformat(str(e)) - dt.timedelta(days=days - 1)).isoformat(), datatype=XSD.date)
+            rows = self.select(bind(page_query("whats_new"), **{"from": s, "to": e}))
+            if rows:
+                break
+        labels, types = self._describe({r["s"] for r in rows} | {r["o"] for r in rows})
+        facts: dict[tuple[str, str, str], dict] = {}
+        for r in rows:
+            f = facts.setdefault((r["s"], r["p"], r["o"]), {"relation": self.relation_label(r["p"]), "name": _local(r["p"]), "first": r["first"],
+                                                            "subject": self._node(r["s"], labels, types), "object": self._node(r["o"], labels, types),
+                                                            "articles": {}})
+            f["articles"][r["a"]] = {"id": article_id(r["a"]), "file": r["file"], "headline": r.get("headline") or r["file"], "date": r["date"]}
+        groups: dict[str, dict] = {}
+        for f in facts.values():
+            f["articles"] = sorted(f["articles"].values(), key=lambda a: (a["date"], a["file"]))
+            groups.setdefault(f["relation"], {"relation": f["relation"], "name": f["name"], "facts": []})["facts"].append(f)
+        for g in groups.values():
+            g["facts"].sort(key=lambda f: (f["first"], f["subject"]["label"], f["object"]["label"]))
+        return {"from": str(s), "to": str(e), "range": span, "facts": len(facts),
+                "groups": sorted(groups.values(), key=lambda g: (-len(g["facts"]), g["relation"]))}
+
+    # ------------------------------------------------------------------ lists the overview counts open
+    def relation_facts(self, name: str, limit: int = 1000) -> dict | None:
+        """Every fact of one relation (leads aside), most often reported first."""
+        if name not in self.ont.relations:
+            return None
+        rows = self.select(bind(page_query("relation_facts"), relation=URIRef(str(self.ont.relations[name].iri)), limit=limit))
+        labels, types = self._describe({r["s"] for r in rows} | {r["o"] for r in rows})
+        return {"name": name, "relation": self.ont.relations[name].label, "limit": limit,
+                "facts": [{"subject": self._node(r["s"], labels, types), "object": self._node(r["o"], labels, types),
+                           "articles": int(r["articles"]), "first": r.get("first") or None, "last": r.get("last") or None,
+                           "confidence": float(r["confidence"])} for r in rows]}
+
+    def class_entities(self, name: str, limit: int = 2000) -> dict | None:
+        """The entities of one class (the overview counts them by rdf:type), most often named first."""
+        if name not in self.ont.classes:
+            return None
+        rows = self.select(bind(page_query("class_entities"), **{"class": URIRef(str(self.ont.classes[name].iri))}, limit=limit))
+        return {"cls": self.class_info(name), "limit": limit,
+                "entities": [{"label": r["label"], "path": entity_path(r["e"]), "articles": int(r["articles"])} for r in rows if entity_path(r["e"])]}
+
     # ------------------------------------------------------------------ overview
     def overview(self) -> dict:
         with self._lock:
@@ -342,22 +500,24 @@ class Pages:
             c = _local(r["type"])
             if c in self.ont.classes:
                 classes[c] = int(r["n"])
-        relations = [(self.relation_label(r["p"]), int(r["n"])) for r in self.select(
-            "SELECT ?p (COUNT(*) AS ?n) WHERE { ?x a kg:Assertion ; rdf:predicate ?p ; kg:status ?s FILTER(?s != \"uncertain\") } GROUP BY ?p ORDER BY DESC(?n)")]
+        relations = [{"name": _local(r["p"]), "label": self.relation_label(r["p"]), "count": int(r["n"])} for r in self.select(
+            "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?p ?s ?o WHERE { ?x a kg:Assertion ; rdf:subject ?s ; rdf:predicate ?p ; "
+            "rdf:object ?o ; kg:status ?st FILTER(?st != \"uncertain\") } } GROUP BY ?p ORDER BY DESC(?n)")]
         degree = self.select("""
             SELECT ?e (COUNT(DISTINCT ?x) AS ?n) WHERE {
               { ?x rdf:subject ?e } UNION { ?x rdf:object ?e }
               ?x a kg:Assertion ; kg:status ?s FILTER(?s != "uncertain")
             } GROUP BY ?e ORDER BY DESC(?n) LIMIT 2000""")
         articles = self.select("SELECT (COUNT(?a) AS ?n) WHERE { ?a a kg:NewsArticle }")
-        recent = self.select("SELECT ?a ?file ?headline WHERE { ?a a kg:NewsArticle ; kg:fileName ?file . OPTIONAL { ?a schema:headline ?headline } } ORDER BY ?file LIMIT 500")
+        recent = self.articles(limit=100)
         top = [(r["e"], int(r["n"])) for r in degree if entity_path(r["e"])]
         data = {
             "classes": [{"info": self.class_info(c), "count": n} for c, n in classes.most_common()],
             "relations": relations,
             "top": top,
             "articles": int(articles[0]["n"]) if articles else 0,
-            "article_list": [{"id": article_id(r["a"]), "file": r["file"], "headline": r.get("headline") or r["file"]} for r in recent],
+            "article_list": recent["articles"],
+            "range": recent["range"],
         }
         with self._lock:
             self._overview = data
