@@ -12,6 +12,7 @@ from kg.ontology import KG, PROV, SCHEMA
 
 pytestmark = pytest.mark.model
 ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "data" / "articles" / "bitmain_us_factory.txt"
 
 
 def _ask(g: Graph, body: str) -> bool:
@@ -122,11 +123,31 @@ def test_query_formats_and_rq_files(seed_out, runner):
     assert r.output.splitlines()[0] == "p" and len(r.output.splitlines()) == 3
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "ontology" / "queries").glob("*.rq")), ids=lambda p: p.name)
-def test_example_queries_return_rows(seed_out, runner, path):
+@pytest.fixture(scope="module")
+def dated_out(tmp_path_factory):
+    """The bundled article dated by --date, then a second, dated article in a second build: the graph
+    the example queries about dates and builds are written for."""
+    from click.testing import CliRunner
+
     from kg.cli import cli
 
-    r = runner.invoke(cli, ["query", str(path), "--graph", str(seed_out), "--format", "json"])
+    news = tmp_path_factory.mktemp("dated") / "news"
+    news.mkdir()
+    (news / SEED.name).write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    out = news.parent / "out"
+    for date in ("2025-06-02", None):
+        r = CliRunner().invoke(cli, ["build", str(news), "--out", str(out), "--no-html", "-q"] + (["--date", date] if date else []))
+        assert r.exit_code == 0, r.output
+        (news / "2025-07-15_bitmain-houston.txt").write_text(
+            "Bitmain opened an office in Houston, Irene Gao said on Tuesday. Bitmain hired 300 engineers in Texas.\n", encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "ontology" / "queries").glob("*.rq")), ids=lambda p: p.name)
+def test_example_queries_return_rows(dated_out, runner, path):
+    from kg.cli import cli
+
+    r = runner.invoke(cli, ["query", str(path), "--graph", str(dated_out), "--format", "json"])
     assert r.exit_code == 0, r.output
     assert len(json.loads(r.output)) >= 2
 
