@@ -1,5 +1,5 @@
 """Screenshots of `kg serve` pages, as the README shows them: serve a built graph, open each page in
-headless Chromium, save PNGs into docs/.
+headless Chromium, save PNGs into docs/, and check what they show (exit 1 when something is wrong).
 
     python docs/screenshots.py OUT [--entity place/united-states] [--from 2019-03-01 --to 2019-03-31]
 
@@ -48,12 +48,38 @@ def main() -> None:
                     page.locator(anchor).evaluate("e => e.scrollIntoView({block: 'center'})")
                 page.screenshot(path=str(DOCS / name))
                 print(f"wrote docs/{name} ({path})")
+            errors += checks(page, base, args)
             browser.close()
         if errors:
             sys.exit("page errors: " + "; ".join(errors))
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def checks(page, base: str, args) -> list[str]:
+    """What the screenshots must show, checked in the same browser: articles in date order, the date
+    filter, the entity's timeline, facts on What's new."""
+    wrong = []
+    page.goto(base + "/articles")
+    dates = [d for d in page.locator("td.date").all_inner_texts() if d != "—"]
+    if dates != sorted(dates, reverse=True):
+        wrong.append("/articles: not newest first")
+    page.fill("input[name=from]", args.start)
+    page.fill("input[name=to]", args.end)
+    page.click("form.dates button")
+    page.wait_for_url(f"**/articles?from={args.start}&to={args.end}")
+    shown = page.locator("td.date").all_inner_texts()
+    if not shown or any(not args.start <= d <= args.end for d in shown) or len(shown) >= len(dates):
+        wrong.append(f"/articles: the date filter shows {len(shown)} of {len(dates)}")
+    page.goto(base + f"/entity/{args.entity}")
+    if page.locator(".timeline .month").count() < 2:
+        wrong.append(f"/entity/{args.entity}: no timeline")
+    page.goto(base + f"/new?from={args.start}&to={args.end}")
+    if page.locator("li.fact").count() < 1:
+        wrong.append("/new: no fact")
+    print("checked: articles in date order, the date filter, the timeline, What's new" if not wrong else "; ".join(wrong))
+    return wrong
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ __all__ = ["build", "build_into", "forget", "KGStore", "open_store", "run_query"
 _HOME = {
     "build": "kg.builder",
     "build_into": "kg.builder",
-    "forget": "kg.withdraw",
+    "forget": "kg.builder",
     "KGStore": "kg.store",
     "open_store": "kg.store",
     "run_query": "kg.query",

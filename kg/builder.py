@@ -12,15 +12,13 @@ from pathlib import Path
 
 from .articles import Article, read_articles
 from .errors import Errors, KGError
+from .extract import BATCH_SIZE, Piece, extract_batch, extract_stream, worker_init
 from .files import atomic_write
 from .mapping import article_iri, document_triples, entity_iris, match_key
 from .ontology import load_ontology
 from .store import KGStore
-from .types import Entity, Fact
-from .withdraw import activity_end, activity_triples, new_activity, withdrawal
+from .withdraw import Withdrawal, activity_end, activity_triples, forget_in, new_activity, withdrawal
 
-BATCH_SIZE = 32
-BATCH_CHARS = 50_000  # and at most this much text per batch: long articles do not pile up in one parse
 
 
 @dataclass
@@ -56,116 +54,39 @@ class Summary:
         return out
 
 
-def extract(
-    articles: Iterable[Article], model: str | None = None, batch_size: int = BATCH_SIZE, workers: int = 1, dask=None
-) -> Iterator[tuple[Article, dict[str, Entity], list[Fact]]]:
-    """Parse and resolve articles lazily (a corpus is never held in memory).
-
-    With workers > 1, each worker process loads the pipeline once and parses *and* resolves its
-    share of articles, so the parent only writes triples; results keep the input order. With a
-    Dask `Client` the batches run on its cluster instead (kg.distributed).
-    """
+def extract(articles: Iterable[Article], model: str | None = None, batch_size: int = BATCH_SIZE, workers: int = 1, dask=None) -> Iterator[Piece]:
+    """Parse and resolve articles lazily (a corpus is never held in memory) with `kg.extract`: here
+    (`extract_stream`), in `workers` processes or on a Dask cluster (`dask`, a Client: kg.distributed),
+    whose workers run `extract_batch` (the same over one batch; results keep the input order)."""
     if dask is not None:
         from .distributed import extract_dask
 
         yield from extract_dask(articles, dask, model=model)
         return
     if workers > 1:
+        import functools
         import multiprocessing as mp
 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-        from spacy.util import minibatch
-
-        with ctx.Pool(workers, initializer=_worker_init, initargs=(model,)) as pool:
-            for results in pool.imap(_worker_extract, minibatch(articles, batch_size)):
+        with ctx.Pool(workers, initializer=worker_init, initargs=(model,)) as pool:
+            for results in pool.imap(functools.partial(extract_batch, model=model), _groups(articles, batch_size)):
                 yield from results
         return
-    from .nlp.pipeline import load_pipeline
-    from .resolve import Resolver  # spaCy is imported only when there is something to read
-
-    yield from _resolved_pieces(load_pipeline(model), Resolver(), articles, batch_size)
+    yield from extract_stream(articles, model)
 
 
-def _batches(pieces: Iterable[tuple[str, tuple]], batch_size: int, max_chars: int) -> Iterator[list]:
-    """Pieces grouped for nlp.pipe: up to `batch_size` of them, but no more text than `max_chars`
-    (unless one piece alone is longer). Parsing holds a whole batch in memory, so a batch of long
-    articles, not the corpus, sets the peak: capped by size, the peak stays flat as a corpus grows."""
-    batch, size = [], 0
-    for piece in pieces:
-        if batch and (len(batch) >= batch_size or size + len(piece[0]) > max_chars):
-            yield batch
-            batch, size = [], 0
-        batch.append(piece)
-        size += len(piece[0])
-    if batch:
-        yield batch
+def _groups(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    group = []
+    for a in articles:
+        group.append(a)
+        if len(group) >= size:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
-def _resolved_pieces(nlp, resolver, articles: Iterable[Article], batch_size: int = BATCH_SIZE, max_chars: int = BATCH_CHARS):
-    """(article, entities, facts) for each piece of each article, parsed in batches through nlp.pipe.
-    A long article yields several pieces, one after the other, with offsets into the whole text."""
-    pieces = ((text, (a, offset)) for a in articles for text, offset in chunks(a.text))
-    for batch in _batches(pieces, batch_size, max_chars):
-        for doc, (article, offset) in nlp.pipe(batch, as_tuples=True, batch_size=len(batch)):
-            ents, facts = resolver.resolve(doc)
-            yield article, _shift_mentions(ents, offset), _shift(facts, offset)
-
-
-MAX_CHARS = 100_000  # spaCy parses at most ~1M characters at once; long articles go in paragraph-sized pieces
-
-
-def chunks(text: str, max_chars: int = MAX_CHARS) -> Iterator[tuple[str, int]]:
-    """Split text at paragraph (else line, else space) boundaries into pieces of at most max_chars."""
-    start, n = 0, len(text)
-    while start < n:
-        end = min(start + max_chars, n)
-        if end < n:
-            for sep in ("\n\n", "\n", " "):
-                cut = text.rfind(sep, start + max_chars // 2, end)
-                if cut > start:
-                    end = cut + len(sep)
-                    break
-        yield text[start:end], start
-        start = end
-
-
-def _shift_mentions(ents: dict[str, Entity], offset: int) -> dict[str, Entity]:
-    if offset:
-        for e in ents.values():
-            e.mentions = [(s + offset, t + offset) for s, t in e.mentions]
-    return ents
-
-
-def _shift(facts: list[Fact], offset: int) -> list[Fact]:
-    if offset:
-        for f in facts:
-            f.start += offset
-            f.end += offset
-    return facts
-
-
-_WORKER: dict = {}
-
-
-def _worker_init(model: str | None) -> None:
-    import signal
-
-    from .nlp.pipeline import load_pipeline
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
-    _WORKER["nlp"] = load_pipeline(model)
-    from .resolve import Resolver
-
-    _WORKER["resolver"] = Resolver()
-
-
-def _worker_extract(articles: list[Article]) -> list[tuple[Article, dict[str, Entity], list[Fact]]]:
-    """A worker's batch: the same pieces the single process yields (pickled together, so the pieces of
-    one article still share one Article object in the parent)."""
-    return list(_resolved_pieces(_WORKER["nlp"], _WORKER["resolver"], articles))
-
-
-def _whole(pieces: Iterable[tuple[Article, dict[str, Entity], list[Fact]]]) -> Iterator[tuple[Article, dict[str, Entity], list[Fact]]]:
+def _whole(pieces: Iterable[Piece]) -> Iterator[Piece]:
     """Pieces of a long article (they arrive one after the other) joined into one (article, entities, facts)."""
     current = None
     for article, ents, facts in pieces:
@@ -330,3 +251,15 @@ def build(paths: Iterable[str], out: str | os.PathLike, model: str | None = None
         summary = articles.build_into(store, prune=prune, model=model, workers=workers, progress=progress, dask=dask)
         summary.outputs = write_outputs(store, out, html=html)
     return summary
+
+
+def forget(sources: Iterable[str], out: str | os.PathLike, html: bool = True) -> tuple[Withdrawal, list[str]]:
+    """`kg forget`: take the articles of `sources` out of the graph in `out` (one transaction,
+    recorded as a kg:Build) and write its outputs again."""
+    from .store import STORE_DIR
+
+    if not (Path(out) / STORE_DIR).is_dir():
+        raise KGError(Errors.E020.format(path=out))
+    with KGStore.for_writing(out) as store:
+        plan = forget_in(store, sources, str(out))
+        return plan, write_outputs(store, out, html=html)

@@ -90,7 +90,7 @@ def build(paths, out, model, workers, no_html, quiet, dask_address, prune, date,
         if parse(date) is None:
             raise KGError(Errors.E013.format(value=date))
         date = parse(date)
-    bar = None
+    bar = progress = None
     if not quiet and sys.stderr.isatty():
         bar = tqdm(total=len(find_files(paths, failed=[])), unit="doc", desc="building", file=sys.stderr)
         words = [0]
@@ -100,7 +100,9 @@ def build(paths, out, model, workers, no_html, quiet, dask_address, prune, date,
             elapsed = bar.format_dict["elapsed"] or 1e-9
             bar.set_postfix_str(f"{words[0] / elapsed:,.0f} words/s", refresh=False)
             bar.update(1)
-    progress = tick if bar else None
+        progress = tick
+    elif not quiet:
+        progress = ProgressLines(len(find_files(paths, failed=[])))
     client = cluster = None
     if dask_address:
         from .distributed import connect
@@ -118,12 +120,40 @@ def build(paths, out, model, workers, no_html, quiet, dask_address, prune, date,
     if bar:
         bar.close()
     if not quiet:
+        if isinstance(progress, ProgressLines):
+            progress.done()
         for line in summary.lines():
             click.echo(line)
     for line in summary.failed:
         click.echo(f"kg: error: {line}", err=True)
     if summary.failed:
         sys.exit(1)
+
+
+class ProgressLines:
+    """Progress where no bar can be drawn (a log file, a pipe, CI): one line on stderr every `every` seconds."""
+
+    def __init__(self, total: int, every: float = 10.0):
+        import time
+
+        self.total, self.every, self.n, self.words = total, every, 0, 0
+        self.clock = time.monotonic
+        self.start = self.last = self.clock()
+
+    def __call__(self, article) -> None:
+        self.n += 1
+        self.words += len(article.text.split())
+        if self.clock() - self.last >= self.every:
+            self.line()
+
+    def line(self) -> None:
+        self.last = self.clock()
+        elapsed = max(self.last - self.start, 1e-9)
+        click.echo(f"kg: building: {self.n} built of {self.total} files ({self.words / elapsed:,.0f} words/s, {elapsed:.0f} s)", err=True)
+
+    def done(self) -> None:
+        if self.last > self.start:  # a line was printed: say where it ended
+            self.line()
 
 
 def _build(b, paths, out, model, workers, no_html, progress, client, store_url, query_endpoint, update_endpoint, prune, date, stdin_id):
@@ -152,7 +182,8 @@ def forget(sources, out, no_html, quiet, store_url, query_endpoint, update_endpo
 
     Example: kg forget 2019-01-04_magnitogorsk.txt --out out
     """
-    from .withdraw import forget as do_forget, forget_in
+    from .builder import forget as do_forget
+    from .withdraw import forget_in
 
     if store_url:
         from .store import open_store
@@ -336,7 +367,7 @@ def train(train_path, dev_path, epochs, only, models_dir):
 
     for p in (*train_path, *dev_path):
         if p and not os.path.isfile(p):
-            raise KGError(f"no such file: {p}")
+            raise KGError(Errors.E001.format(path=p))
     from pathlib import Path
 
     out = Path(models_dir) if models_dir else training.MODEL_DIR

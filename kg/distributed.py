@@ -10,31 +10,14 @@ is never all in memory or all queued. A batch whose worker dies is run again by 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
-from .articles import Article
 from .errors import Errors, KGError
-from .resolve import Entity, Fact
+from .extract import Piece, extract_batch
+from .types import Article
 
 BATCH = 16  # articles per task: enough to keep nlp.pipe batching, small enough to spread work
-_STATE: dict = {}
-_LOCK = threading.Lock()
-
-
-def extract_batch(articles: list[Article], model: str | None = None) -> list[tuple[Article, dict[str, Entity], list[Fact]]]:
-    """Runs on a Dask worker: parse and resolve a batch with the worker's own pipeline (loaded once)."""
-    from .builder import _resolved_pieces
-
-    with _LOCK:  # a worker with several threads shares one pipeline, one batch at a time
-        if model not in _STATE:
-            from .nlp.pipeline import load_pipeline
-            from .resolve import Resolver
-
-            _STATE[model] = (load_pipeline(model), Resolver())
-        nlp, resolver = _STATE[model]
-        return list(_resolved_pieces(nlp, resolver, articles))
 
 
 def connect(address: str, workers: int = 2):
@@ -53,7 +36,7 @@ def connect(address: str, workers: int = 2):
 
 
 def extract_dask(articles: Iterable[Article], client, model: str | None = None, batch: int | None = None, in_flight: int | None = None,
-                 retries: int = 2) -> Iterator[tuple[Article, dict[str, Entity], list[Fact]]]:
+                 retries: int = 2) -> Iterator[Piece]:
     """(article, entities, facts) for each piece of each article, in input order, computed on the cluster."""
     from distributed import wait
 

@@ -15,8 +15,18 @@ class KGError(Exception):
         self.hard_exit = hard_exit  # work is still running in a thread that cannot be stopped
 
 
-class Errors:
-    """Message templates, filled with str.format."""
+class _WithCodes(type):
+    """Each message comes with its code, as spaCy's do: `Errors.E001` → '[E001] no such file or folder: {path}'."""
+
+    def __getattribute__(cls, name: str):
+        message = super().__getattribute__(name)
+        if len(name) == 4 and name[0] == "E" and name[1:].isdigit():
+            return f"[{name}] {message}"
+        return message
+
+
+class Errors(metaclass=_WithCodes):
+    """Message templates, filled with str.format; each one read from here carries its code."""
 
     E001 = "no such file or folder: {path}"
     E002 = "{path}: the file is empty"

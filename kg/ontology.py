@@ -17,7 +17,7 @@ PROV = Namespace("http://www.w3.org/ns/prov#")
 _PKG = Path(__file__).resolve().parent
 
 
-def _data_path(*parts: str) -> Path:
+def data_path(*parts: str) -> Path:
     """A shipped data file: inside the wheel (kg/_data) or in the source checkout."""
     bundled = _PKG / "_data" / Path(*parts)
     if bundled.exists():
@@ -28,8 +28,8 @@ def _data_path(*parts: str) -> Path:
     return top / "data" / Path(*parts)
 
 
-ONTOLOGY_DIR = _data_path("ontology")
-ALIASES_PATH = _data_path("aliases.jsonl")
+ONTOLOGY_DIR = data_path("ontology")
+ALIASES_PATH = data_path("aliases.jsonl")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import gc
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Protocol
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
@@ -102,8 +103,31 @@ def _text(term) -> str:
 FLUSH_QUADS = 50_000
 
 
+class Store(Protocol):
+    """What kg needs of a graph, wherever it lives: `KGStore` (Oxigraph on disk, in memory, or an RDF
+    file) and `RemoteKGStore` (any SPARQL 1.1 server) both provide it; `open_store` picks one."""
+
+    location: str
+    thread_safe: bool  # may several threads query it at once (a remote store's HTTP client may not)
+
+    def add_triples(self, triples: Iterable[tuple]) -> int: ...
+    def apply(self, delete: Iterable[tuple], insert: Iterable[tuple]) -> None: ...
+    def rows(self, query: str) -> list[list]: ...
+    def sparql(self, query: str): ...
+    def update(self, update: str) -> None: ...
+    def sources(self) -> dict[str, tuple[URIRef, str]]: ...
+    def has_ontology(self) -> bool: ...
+    def labels(self, iris: Iterable[URIRef]) -> dict[URIRef, str]: ...
+    def by_match_key(self, keys: Iterable[str]) -> dict[str, URIRef]: ...
+    def dump(self, output, fmt: ox.RdfFormat) -> None: ...
+    def to_rdflib(self) -> Graph: ...
+    def close(self) -> None: ...
+
+
 class KGStore:
     """One graph, opened by location. The rdflib `graph` is the API; `ox` is the fast path."""
+
+    thread_safe = True
 
     def __init__(self, ox_store: ox.Store, location: str, lock_fd: int | None = None):
         self.ox = ox_store
@@ -290,6 +314,7 @@ class RemoteKGStore:
     """
 
     BATCH = 5000
+    thread_safe = False  # one HTTP client: Pages serialises its queries
 
     def __init__(self, url: str, query_endpoint: str | None = None, update_endpoint: str | None = None, timeout: float = 60):
         from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
@@ -394,7 +419,7 @@ class RemoteKGStore:
         KGStore(local, "<remote copy>").dump(output, fmt)
 
 
-def open_store(location: str | None = None, url: str | None = None, write: bool = False, query_endpoint=None, update_endpoint=None):
+def open_store(location: str | None = None, url: str | None = None, write: bool = False, query_endpoint=None, update_endpoint=None) -> Store:
     """The store a command works on: a SPARQL server when `url` is given, else the folder/file at `location`."""
     if url:
         return RemoteKGStore(url, query_endpoint, update_endpoint)

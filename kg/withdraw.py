@@ -15,7 +15,6 @@ Everything is computed first and written in one update: interrupted, the store i
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -204,15 +203,3 @@ def forget_in(store, sources: Iterable[str], location: str = "the graph") -> Wit
     record = activity_triples(iri, "forget", started) + activity_end(iri, {"articlesForgotten": len(plan.articles)})
     store.apply(plan.delete, plan.insert | set(record))
     return plan
-
-
-def forget(sources: Iterable[str], out: str, html: bool = True) -> tuple[Withdrawal, list[str]]:
-    """`kg forget`: take the articles of `sources` out of the graph in `out` and write its outputs again."""
-    from .builder import write_outputs
-    from .store import STORE_DIR, KGStore
-
-    if not (Path(out) / STORE_DIR).is_dir():
-        raise KGError(Errors.E020.format(path=out))
-    with KGStore.for_writing(out) as store:
-        plan = forget_in(store, sources, str(out))
-        return plan, write_outputs(store, out, html=html)

@@ -24,9 +24,9 @@ def test_every_public_name_resolves_to_the_api_not_a_module():
 
 
 def test_parse_batches_are_capped_by_size_so_long_articles_do_not_pile_up():
-    from kg.builder import _batches
+    from kg.extract import batches
 
     pieces = [("x" * n, i) for i, n in enumerate([10, 10, 10, 40_000, 30_000, 70_000, 5, 5])]
-    sizes = [[len(t) for t, _ in b] for b in _batches(iter(pieces), batch_size=3, max_chars=50_000)]
+    sizes = [[len(t) for t, _ in b] for b in batches(iter(pieces), batch_size=3, max_chars=50_000)]
     assert sizes == [[10, 10, 10], [40_000], [30_000], [70_000], [5, 5]]  # a piece longer than the cap goes alone
-    assert [i for b in _batches(iter(pieces), 3, 50_000) for _, i in b] == list(range(8))  # order kept
+    assert [i for b in batches(iter(pieces), 3, 50_000) for _, i in b] == list(range(8))  # order kept

@@ -253,7 +253,7 @@ def test_an_engine_error_under_timeout_is_one_line(tmp_path):
     r = subprocess.run([sys.executable, "-c", "from kg.cli import cli; cli()", "query", q, "-g", str(ttl), "--timeout", "5", "--allow-service"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1
-    assert r.stderr.strip().count("\n") == 0 and r.stderr.startswith("kg: error: the query failed"), r.stderr
+    assert r.stderr.strip().count("\n") == 0 and r.stderr.startswith("kg: error: [E034] the query failed"), r.stderr
 
 
 def test_a_missing_graph_is_named_as_the_graph_option_was_given(runner, tmp_path):
@@ -290,3 +290,18 @@ def test_render_writes_next_to_the_graph_and_lists_the_classes_it_knows(runner, 
     r = runner.invoke(cli, ["render", "-g", str(ttl), "--classes", "Persons"])
     _one_line_error(r)
     assert "unknown class Persons" in r.output and "Person" in r.output and "Assertion" not in r.output
+
+
+def test_progress_lines_where_no_bar_can_be_drawn(capsys):
+    from kg.articles import Article
+    from kg.cli import ProgressLines
+
+    quiet = ProgressLines(3, every=3600)
+    quiet(Article.from_text("one two three", "a.txt"))
+    quiet.done()
+    assert capsys.readouterr().err == ""  # a short build prints no progress line
+    lines = ProgressLines(3, every=0)
+    for name in ("a.txt", "b.txt"):
+        lines(Article.from_text("one two three", name))
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and err[-1].startswith("kg: building: 2 built of 3 files (")

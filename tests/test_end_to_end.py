@@ -190,8 +190,6 @@ def test_render_is_offline(seed_out, runner, tmp_path):
 
 
 def test_render_focus_classes_and_max_nodes(seed_out, runner, tmp_path):
-    import json as _json
-    import re
 
     from kg.cli import cli
 

@@ -19,7 +19,8 @@ from rdflib import Dataset, Graph
 
 from helpers import content
 from kg.articles import Article
-from kg.builder import MAX_CHARS, build_into, chunks
+from kg.builder import build_into
+from kg.extract import MAX_CHARS, chunks
 from kg.cli import cli
 from kg.mapping import document_triples
 from kg.ontology import load_ontology

@@ -1,7 +1,5 @@
 """The page draws asserted facts; the relation model's uncertain leads only on request, dashed (no model needed)."""
 
-import json
-import re
 
 from kg.articles import Article
 from kg.mapping import document_triples

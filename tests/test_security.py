@@ -6,12 +6,10 @@ SERVICE query checks that the listener received nothing.
 """
 
 import http.server
-import re
 import shutil
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request

@@ -7,7 +7,6 @@ is markup and quotes), built through the CLI; the server runs as its own process
 import json
 import re
 import shutil
-import subprocess
 import sys
 import time
 import urllib.error

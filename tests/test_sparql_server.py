@@ -121,3 +121,27 @@ def test_kg_serve_forwards_sparql_to_the_query_endpoint_given(server, runner):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.mark.model
+def test_an_edited_article_replaces_and_forget_withdraws_on_a_server(server, runner, tmp_path):
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "a.txt").write_text("Acme Corp acquired Beta Inc for $5 million, John Smith said.\n", encoding="utf-8")
+    (news / "b.txt").write_text("Beta Inc is based in Paris, John Smith said.\n", encoding="utf-8")
+    assert runner.invoke(cli, ["build", str(news), "--store", server]).exit_code == 0
+
+    def ask(body: str) -> bool:
+        r = runner.invoke(cli, ["query", f"ASK {{ {body} }}", "--store", server])
+        assert r.exit_code == 0, r.output
+        return r.output.strip() == "yes"
+
+    beta = "?a kg:acquired ?b . ?b rdfs:label 'Beta Inc'"
+    assert ask(beta)
+    (news / "a.txt").write_text("Acme Corp acquired Gamma Ltd for $7 million, John Smith said.\n", encoding="utf-8")
+    r = runner.invoke(cli, ["build", str(news), "--store", server])
+    assert r.exit_code == 0 and "1 of them replaced" in r.output, r.output
+    assert not ask(beta) and ask("?a kg:acquired ?b . ?b rdfs:label 'Gamma Ltd'")
+    r = runner.invoke(cli, ["forget", "b.txt", "--store", server])
+    assert r.exit_code == 0, r.output
+    assert not ask("?a kg:source 'b.txt'") and not ask("?e rdfs:label 'Paris'") and ask("?e rdfs:label 'John Smith'")

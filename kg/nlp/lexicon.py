@@ -23,7 +23,7 @@ def lexicon() -> dict:
 def places() -> frozenset[str]:
     """Names of the world's cities above 15,000 people and their first-level regions (GeoNames,
     CC BY 4.0, via datasets/world-cities): data/places.txt, one name a line."""
-    from ..ontology import _data_path
+    from ..ontology import data_path
 
-    with open(_data_path("places.txt"), encoding="utf-8") as f:
+    with open(data_path("places.txt"), encoding="utf-8") as f:
         return frozenset(line.strip() for line in f if line.strip())

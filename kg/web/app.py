@@ -89,57 +89,41 @@ def create_app(store, location: str | None = None, url: str | None = None, timeo
         q = request.query_params.get("q", "")[:200]
         return JSONResponse(await run_in_threadpool(pages.search, q, 10))
 
-    async def entity(request: Request):
-        path = request.path_params["path"]
-        twin = path.endswith(".json")  # entity paths are slugs: no dot in them
-        data = await run_in_threadpool(pages.entity, path.removesuffix(".json"))
-        if data is None:
-            raise HTTPException(404, f"No entity at /entity/{path}")
-        return _json(data) if twin else page("entity.html", e=data, title=data["label"])
+    def one(param: str, fetch, template: str, name: str, missing: str, title: str):
+        """A page about one thing (`/entity/<path>`, `/article/<id>`, `/relation/<name>`, `/class/<name>`)
+        and its JSON twin at the same address + .json; 404 when there is no such thing."""
+
+        async def handler(request: Request):
+            key = request.path_params[param]
+            twin = key.endswith(".json")  # paths, ids and names have no dot of their own
+            data = await run_in_threadpool(fetch, key.removesuffix(".json"))
+            if data is None:
+                raise HTTPException(404, missing.format(key.removesuffix(".json")))
+            return _json(data) if twin else page(template, **{name: data}, title=title(data))
+
+        return handler
+
+    def dated(fetch, template: str, title: str):
+        """A page over a period (`?from=YYYY-MM-DD&to=YYYY-MM-DD`) and its JSON twin (its path + .json)."""
+
+        async def handler(request: Request):
+            data = await run_in_threadpool(fetch, request.query_params.get("from"), request.query_params.get("to"))
+            return _json(data) if request.url.path.endswith(".json") else page(template, d=data, title=title)
+
+        return handler
+
+    entity = one("path", pages.entity, "entity.html", "e", "No entity at /entity/{}", lambda d: d["label"])
+    article = one("ident", pages.article, "article.html", "a", "No article at /article/{}", lambda d: d["headline"])
+    relation_page = one("name", pages.relation_facts, "relation.html", "d", "No relation named {!r} in the ontology", lambda d: d["relation"])
+    class_page = one("name", pages.class_entities, "class.html", "d", "No class named {!r} in the ontology", lambda d: d["cls"]["label"])
+    articles_page = dated(pages.articles, "articles.html", "Articles")
+    whats_new = dated(pages.whats_new, "new.html", "What's new")
 
     async def neighbours(request: Request):
         data = await run_in_threadpool(pages.neighbours, request.path_params["path"])
         if data is None:
             raise HTTPException(404, "no such entity")
         return JSONResponse(data)
-
-    async def article(request: Request):
-        ident = request.path_params["ident"]
-        twin = ident.endswith(".json")
-        data = await run_in_threadpool(pages.article, ident.removesuffix(".json"))
-        if data is None:
-            raise HTTPException(404, f"No article at /article/{ident}")
-        return _json(data) if twin else page("article.html", a=data, title=data["headline"])
-
-    async def articles_page(request: Request):
-        start, end = request.query_params.get("from"), request.query_params.get("to")
-        data = await run_in_threadpool(pages.articles, start, end)
-        if request.url.path == "/articles.json":
-            return _json(data)
-        return page("articles.html", d=data, title="Articles")
-
-    async def whats_new(request: Request):
-        start, end = request.query_params.get("from"), request.query_params.get("to")
-        data = await run_in_threadpool(pages.whats_new, start, end)
-        if request.url.path == "/new.json":
-            return _json(data)
-        return page("new.html", d=data, title="What's new")
-
-    async def relation_page(request: Request):
-        name = request.path_params["name"]
-        twin = name.endswith(".json")
-        data = await run_in_threadpool(pages.relation_facts, name.removesuffix(".json"))
-        if data is None:
-            raise HTTPException(404, f"No relation named {name.removesuffix('.json')!r} in the ontology")
-        return _json(data) if twin else page("relation.html", d=data, title=data["relation"])
-
-    async def class_page(request: Request):
-        name = request.path_params["name"]
-        twin = name.endswith(".json")
-        data = await run_in_threadpool(pages.class_entities, name.removesuffix(".json"))
-        if data is None:
-            raise HTTPException(404, f"No class named {name.removesuffix('.json')!r} in the ontology")
-        return _json(data) if twin else page("class.html", d=data, title=data["cls"]["label"])
 
     async def query_page(request: Request):
         q = request.query_params.get("query") or (examples[0]["text"] if examples else "")

@@ -17,7 +17,7 @@ from importlib import resources
 
 from rdflib import XSD, Literal, URIRef
 
-from ..ontology import ID, KG, Ontology, load_ontology
+from ..ontology import ID, Ontology, load_ontology
 
 _PATH = re.compile(r"^[a-z]+/[A-Za-z0-9][A-Za-z0-9._~-]{0,200}$")
 _ARTICLE = re.compile(r"^[0-9a-f]{16}$")
@@ -145,7 +145,7 @@ class Pages:
         self._index: list[SearchEntry] | None = None
         self._by_path: dict[str, SearchEntry] = {}
         self._overview: dict | None = None
-        self.remote = not hasattr(store, "ox")
+        self.remote = not store.thread_safe
 
     # ------------------------------------------------------------------ basics
     def select(self, query: str) -> list[dict[str, str]]:

@@ -14,7 +14,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..query import MAX_NESTING, is_update, nesting, uses_service
 
@@ -145,15 +144,10 @@ def _limit_memory(extra: int) -> None:
 
 
 def _open_local(location: str):
-    import pyoxigraph as ox
+    """The worker's own read-only Oxigraph store: opened as every command opens a graph (kg.store)."""
+    from ..store import KGStore
 
-    path = Path(location)
-    if (path / "store").is_dir():
-        return ox.Store.read_only(str(path / "store"))
-    store = ox.Store()
-    file = path / "graph.ttl" if path.is_dir() else path
-    store.bulk_load(path=str(file), format=ox.RdfFormat.from_extension(file.suffix.lstrip(".")) or ox.RdfFormat.TURTLE)
-    return store
+    return KGStore.for_reading(location).ox
 
 
 def _worker_main(location: str, conn, memory: int = WORKER_MEMORY_BYTES) -> None:
