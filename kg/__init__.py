@@ -15,12 +15,13 @@ import importlib
 
 __version__ = "0.1.0"
 # Names differ from the submodules (kg.export, kg.evaluate) so that importing one never shadows the API.
-__all__ = ["build", "build_into", "forget", "KGStore", "open_store", "run_query", "export_graph", "render_html", "evaluate_gold", "load_ontology", "Article", "KGError"]
+__all__ = ["build", "build_into", "forget", "load_pipeline", "KGStore", "open_store", "run_query", "export_graph", "render_html", "evaluate_gold", "load_ontology", "Article", "KGError"]
 
 _HOME = {
     "build": "kg.builder",
     "build_into": "kg.builder",
     "forget": "kg.builder",
+    "load_pipeline": "kg.nlp.pipeline",
     "KGStore": "kg.store",
     "open_store": "kg.store",
     "run_query": "kg.query",

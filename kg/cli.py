@@ -231,18 +231,25 @@ def export(graph, fmt, output, store_url, query_endpoint, update_endpoint):
 
     Example: kg export --graph out --format nt -o graph.nt
     """
+    from .export import export as do_export, export_folder, rdf_format
     from .files import atomic_write
-    from .export import export as do_export, rdf_format
-    from .store import open_store
 
     rdf_format(fmt)  # fail on an unknown format before touching anything
-    with open_store(graph, store_url, query_endpoint=query_endpoint, update_endpoint=update_endpoint) as store:
-        if output:
-            with atomic_write(output) as f:
+
+    def write(f) -> None:
+        # an output folder's store goes straight through Oxigraph's writer (no rdflib); else through the store
+        if store_url or not export_folder(graph, fmt, f):
+            from .store import open_store
+
+            with open_store(graph, store_url, query_endpoint=query_endpoint, update_endpoint=update_endpoint) as store:
                 do_export(store, fmt, f)
-        else:
-            do_export(store, fmt, sys.stdout.buffer)
-            sys.stdout.buffer.flush()
+
+    if output:
+        with atomic_write(output) as f:
+            write(f)
+    else:
+        write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
 
 
 @cli.command()
@@ -297,11 +304,13 @@ def serve(graph, host, port, timeout, store_url, query_endpoint, update_endpoint
     """
     import socket
 
-    import uvicorn
+    try:
+        import uvicorn
 
-    from .errors import Errors
+        from .web.app import create_app, host_names, is_loopback
+    except ImportError:
+        raise KGError(Errors.E015.format(command="kg serve", extra="web")) from None
     from .store import open_store
-    from .web.app import create_app, host_names, is_loopback
 
     store = open_store(graph, store_url, query_endpoint=query_endpoint, update_endpoint=update_endpoint)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
@@ -363,8 +372,12 @@ def train(train_path, dev_path, epochs, only, models_dir):
 
     Example: kg train --train ../shared/eval/conll04_train.jsonl --dev ../shared/eval/conll04_dev.jsonl
     """
+    import importlib.util
+
     from . import training
 
+    if importlib.util.find_spec("sklearn") is None:
+        raise KGError(Errors.E015.format(command="kg train", extra="train"))
     for p in (*train_path, *dev_path):
         if p and not os.path.isfile(p):
             raise KGError(Errors.E001.format(path=p))

@@ -25,7 +25,7 @@ def connect(address: str, workers: int = 2):
     try:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - a declared dependency
-        raise KGError(Errors.E080.format(address=address, reason="the 'distributed' package is not installed")) from None
+        raise KGError(Errors.E015.format(command="kg build --dask", extra="dask")) from None
     if address == "local":
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         return Client(cluster), cluster

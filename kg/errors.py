@@ -59,5 +59,6 @@ class Errors(metaclass=_WithCodes):
     E060 = "no node named '{name}' in the graph"
     E070 = "cannot listen on {host}:{port}: {reason}"
     E080 = "cannot reach the Dask scheduler at {address}: {reason}"
+    E015 = "{command} needs the '{extra}' extra: pip install 'kg-news[{extra}]'"
     E090 = "no article in the graph at {path} comes from {sources}; kg forget takes sources as the graph names them (kg query ontology/queries/articles.rq)"
     E081 = "a batch failed on the Dask cluster after {retries} retries: {reason}"

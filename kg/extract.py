@@ -22,20 +22,18 @@ _LOCK = threading.Lock()  # a process with several threads (a Dask worker) share
 
 
 def pipeline(model: str | None = None):
-    """This process's (nlp, resolver) for `model`, loaded on first use (spaCy is imported only then)."""
+    """This process's pipeline for `model`, loaded on first use (spaCy is imported only then)."""
     if model not in _LOADED:
         from .nlp.pipeline import load_pipeline
-        from .resolve import Resolver
 
-        _LOADED[model] = (load_pipeline(model), Resolver())
+        _LOADED[model] = load_pipeline(model)
     return _LOADED[model]
 
 
 def extract_stream(articles: Iterable[Article], model: str | None = None) -> Iterator[Piece]:
     """(article, entities, facts) for each piece of each article, in order, read lazily: `kg build` in
     one process runs this over the whole stream (nlp.pipe's batches then span articles)."""
-    nlp, resolver = pipeline(model)
-    yield from pieces(nlp, resolver, articles)
+    yield from pieces(pipeline(model), articles)
 
 
 def extract_batch(articles: list[Article], model: str | None = None) -> list[Piece]:
@@ -44,13 +42,13 @@ def extract_batch(articles: list[Article], model: str | None = None) -> list[Pie
         return list(extract_stream(articles, model))
 
 
-def pieces(nlp, resolver, articles: Iterable[Article], batch_size: int = BATCH_SIZE, max_chars: int = BATCH_CHARS) -> Iterator[Piece]:
-    """The pieces of `articles`, parsed in batches through nlp.pipe and resolved."""
+def pieces(nlp, articles: Iterable[Article], batch_size: int = BATCH_SIZE, max_chars: int = BATCH_CHARS) -> Iterator[Piece]:
+    """The pieces of `articles`, parsed in batches through nlp.pipe: each Doc's entities and facts
+    (`doc._.entities`, `doc._.facts`, set by the pipeline's kg_facts) with offsets into the whole text."""
     parts = ((text, (a, offset)) for a in articles for text, offset in chunks(a.text))
     for batch in batches(parts, batch_size, max_chars):
         for doc, (article, offset) in nlp.pipe(batch, as_tuples=True, batch_size=len(batch)):
-            ents, facts = resolver.resolve(doc)
-            yield article, _shift_mentions(ents, offset), _shift(facts, offset)
+            yield article, _shift_mentions(doc._.entities, offset), _shift(doc._.facts, offset)
 
 
 def batches(parts: Iterable[tuple[str, tuple]], batch_size: int, max_chars: int) -> Iterator[list]:

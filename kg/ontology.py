@@ -9,10 +9,12 @@ from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
 
-KG = Namespace("https://w3id.org/kg-news/ontology#")
-ID = Namespace("https://w3id.org/kg-news/id/")
-SCHEMA = Namespace("https://schema.org/")
-PROV = Namespace("http://www.w3.org/ns/prov#")
+from . import names
+
+KG = Namespace(names.KG)
+ID = Namespace(names.ID)
+SCHEMA = Namespace(names.SCHEMA)
+PROV = Namespace(names.PROV)
 
 _PKG = Path(__file__).resolve().parent
 

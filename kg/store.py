@@ -14,8 +14,10 @@ from oxrdflib import OxigraphStore
 from rdflib import RDFS, BNode, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
+from . import names
 from .errors import Errors, KGError
-from .ontology import ID, KG, PROV, SCHEMA
+from .export import write_rdf
+from .ontology import KG
 
 
 def to_ox(term):
@@ -65,22 +67,10 @@ def change_text(delete: Iterable[tuple], insert: Iterable[tuple]) -> str:
 
 
 SOURCES_QUERY = "SELECT ?a ?source ?sha WHERE { ?a a kg:NewsArticle ; kg:source ?source ; kg:contentHash ?sha }"
-STORE_DIR = "store"
+STORE_DIR = names.STORE_DIR
 _XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 LOCK_FILE = ".kg.lock"
-PREFIXES = {
-    "kg": str(KG),
-    "id": str(ID),
-    "schema": str(SCHEMA),
-    "prov": str(PROV),
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": str(RDFS),
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "org": "http://www.w3.org/ns/org#",
-    "wd": "http://www.wikidata.org/entity/",
-}
+PREFIXES = names.PREFIXES  # predeclared in every query
 
 
 PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())  # the same prefixes, for a remote server
@@ -283,9 +273,7 @@ class KGStore:
         self.ox.update(update, prefixes=PREFIXES)
 
     def dump(self, output, fmt: ox.RdfFormat) -> None:
-        kwargs = {} if fmt.supports_datasets else {"from_graph": ox.DefaultGraph()}
-        prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) else None
-        self.ox.dump(output, fmt, prefixes=prefixes, **kwargs)
+        write_rdf(self.ox, output, fmt)
 
     def __len__(self) -> int:
         return len(self.ox)

@@ -305,3 +305,17 @@ def test_progress_lines_where_no_bar_can_be_drawn(capsys):
         lines(Article.from_text("one two three", name))
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2 and err[-1].startswith("kg: building: 2 built of 3 files (")
+
+
+def test_a_command_whose_extra_is_not_installed_says_which_to_install(runner, monkeypatch, tmp_path):
+    import sys
+
+    from kg.cli import cli
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if kg-news[web] were not installed
+    r = runner.invoke(cli, ["serve", "--graph", str(tmp_path)])
+    assert r.exit_code == 1 and "[E015] kg serve needs the 'web' extra: pip install 'kg-news[web]'" in r.output
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: None if name == "sklearn" else object())
+    r = runner.invoke(cli, ["train", "--train", str(tmp_path / "x.jsonl")])
+    assert r.exit_code == 1 and "'train' extra" in r.output

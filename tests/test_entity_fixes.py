@@ -415,3 +415,26 @@ def test_a_headline_person_the_prose_names_and_a_credit_line_stay():
     doc = _two_lines(["Reporting", "by", "Aaron", "Sheldrick", "Editing", "by", "Kenneth", "Maxwell"], ["Oil", "prices", "rose", "sharply"])
     doc.ents = [Span(doc, 2, 4, "PERSON"), Span(doc, 6, 8, "PERSON")]
     assert len(_headline_people(doc, list(doc.ents))) == 2
+
+
+def test_entity_fixes_are_registered_and_chosen_by_config():
+    """Each fix is a registered function the component runs in order; its config picks them."""
+    import pytest
+    import spacy
+
+    import kg.nlp.entities as entities
+
+    assert set(entities.FIXES) == set(entities.entity_fixes.get_all())
+
+    def lone_title(config: dict) -> list[str]:
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+        fixer = nlp.add_pipe("kg_entities", config=config)
+        doc = nlp.get_pipe("sentencizer")(nlp.make_doc("The Chairman spoke."))
+        doc.ents = [Span(doc, 1, 2, label="PERSON")]
+        return [e.text for e in fixer(doc).ents]
+
+    assert lone_title({}) == []  # by default every fix runs: a title alone is no person
+    assert lone_title({"fixes": [f for f in entities.FIXES if f != "no_lone_titles"]}) == ["Chairman"]
+    with pytest.raises(ValueError, match="no entity fix named nope"):
+        spacy.blank("en").add_pipe("kg_entities", config={"fixes": ["nope"]})

@@ -37,3 +37,19 @@ def test_the_web_app_imports_no_spacy():
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "False"
+
+
+def test_exporting_an_output_folder_imports_no_rdflib(tmp_path):
+    """`kg export` of a build's folder goes straight through Oxigraph's writer: neither spaCy nor rdflib."""
+    import pyoxigraph as ox
+
+    store = ox.Store(str(tmp_path / "store"))
+    store.load(TTL.encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.DefaultGraph())
+    store.flush()
+    del store
+    probe = PROBE.replace('print("spacy" in sys.modules, "kg.resolve" in sys.modules)', 'print("spacy" in sys.modules, "rdflib" in sys.modules)')
+    r = subprocess.run([sys.executable, "-c", probe, "export", "-g", str(tmp_path), "-f", "nt", "-o", str(tmp_path / "g.nt")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "False False"
+    assert "/person/a>" in (tmp_path / "g.nt").read_text(encoding="utf-8")

@@ -6,14 +6,13 @@ from rdflib import URIRef
 from kg.articles import Article
 from kg.builder import build_into
 from kg.nlp.pipeline import load_pipeline
-from kg.resolve import Resolver
 from kg.store import KGStore
 
 pytestmark = pytest.mark.model
 
 
 def _facts(text):
-    ents, facts = Resolver().resolve(load_pipeline()(text))
+    facts = load_pipeline()(text)._.facts
     return {(f.head, f.relation, f.tail or f.literal): f for f in facts}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import catalogue
 import srsly
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -118,8 +119,12 @@ def _required_words(pattern: list[dict]) -> list[tuple[str, frozenset]]:
 class EntityFixer:
     """Runs after the model's `ner`; see the module docstring."""
 
-    def __init__(self, nlp: Language, name: str, patterns: str | None):
+    def __init__(self, nlp: Language, name: str, patterns: str | None, fixes: list[str] | None = None):
         self.name = name
+        unknown = sorted(set(fixes or ()) - set(entity_fixes.get_all()))
+        if unknown:
+            raise ValueError(f"kg_entities: no entity fix named {', '.join(unknown)}; these are: {', '.join(FIXES)}")
+        self.fixes = [entity_fixes.get(f) for f in (FIXES if fixes is None else fixes)]
         ont = load_ontology()
         self.known_label: dict[str, tuple[str, str]] = {}
         self.phrases = PhraseMatcher(nlp.vocab, attr="ORTH")
@@ -197,21 +202,87 @@ class EntityFixer:
             elif any(r.label_ == "POLICY" for r in overl):
                 inner.append(ent)  # "US" inside "US industrial policies": kept for enactedBy
         final = sorted(filter_spans(ruled + kept), key=lambda x: x.start)
-        final = _propagate(doc, final, self.known_label)
-        final = [e for e in final if not (len(e) == 1 and e[0].lower_ in self.titles and e.label_ in {"ORG", "PERSON"})]
-        final = _head_types(final, self.heads)
-        final = _company_contexts(doc, final, self.company_contexts)
-        final = _described(final, self.known_label, self.kinds)
-        final = _vote(final, self.known_label)
-        final = _common_words(doc, final, self.known_label)
-        final = _lone_names(final, self.known_label, self.titles, places() if is_article(doc) else frozenset())
-        final, tickers = _amounts_and_tickers(doc, _harmonise_lists(final, self.known_label), self.known_label)
-        final = _brand_products(doc, final, tickers, self.known_label, self.heads)
-        final = _headline_people(doc, final)
+        found = {"tickers": []}
+        for fix in self.fixes:
+            final = fix(self, doc, final, found)
         doc.ents = final
         doc.spans["kg_inner"] = inner
-        doc.spans["kg_tickers"] = tickers
+        doc.spans["kg_tickers"] = found["tickers"]
         return doc
+
+
+# The entity fixes that run after the model's entities are merged with the alias table and the rule
+# patterns, in this order. Each is a registered function (fixer, doc, entities, found) → entities, so
+# leaving one out, or adding one, is the component's config:
+#     nlp.add_pipe("kg_entities", config={"fixes": [name for name in FIXES if name != "vote"]})
+entity_fixes = catalogue.create("kg", "entity_fixes", entry_points=False)
+
+
+@entity_fixes.register("propagate")
+def _fix_propagate(fixer, doc, ents, found):
+    """Every other mention of a name the document already names, with its label."""
+    return _propagate(doc, ents, fixer.known_label)
+
+
+@entity_fixes.register("no_lone_titles")
+def _fix_no_lone_titles(fixer, doc, ents, found):
+    """A title alone ('President', 'Chairman') is no person or organisation."""
+    return [e for e in ents if not (len(e) == 1 and e[0].lower_ in fixer.titles and e.label_ in {"ORG", "PERSON"})]
+
+
+@entity_fixes.register("head_types")
+def _fix_head_types(fixer, doc, ents, found):
+    return _head_types(ents, fixer.heads)
+
+
+@entity_fixes.register("company_contexts")
+def _fix_company_contexts(fixer, doc, ents, found):
+    return _company_contexts(doc, ents, fixer.company_contexts)
+
+
+@entity_fixes.register("described")
+def _fix_described(fixer, doc, ents, found):
+    return _described(ents, fixer.known_label, fixer.kinds)
+
+
+@entity_fixes.register("vote")
+def _fix_vote(fixer, doc, ents, found):
+    return _vote(ents, fixer.known_label)
+
+
+@entity_fixes.register("common_words")
+def _fix_common_words(fixer, doc, ents, found):
+    return _common_words(doc, ents, fixer.known_label)
+
+
+@entity_fixes.register("lone_names")
+def _fix_lone_names(fixer, doc, ents, found):
+    return _lone_names(ents, fixer.known_label, fixer.titles, places() if is_article(doc) else frozenset())
+
+
+@entity_fixes.register("harmonise_lists")
+def _fix_harmonise_lists(fixer, doc, ents, found):
+    return _harmonise_lists(ents, fixer.known_label)
+
+
+@entity_fixes.register("amounts_and_tickers")
+def _fix_amounts_and_tickers(fixer, doc, ents, found):
+    ents, found["tickers"] = _amounts_and_tickers(doc, ents, fixer.known_label)
+    return ents
+
+
+@entity_fixes.register("brand_products")
+def _fix_brand_products(fixer, doc, ents, found):
+    return _brand_products(doc, ents, found["tickers"], fixer.known_label, fixer.heads)
+
+
+@entity_fixes.register("headline_people")
+def _fix_headline_people(fixer, doc, ents, found):
+    return _headline_people(doc, ents)
+
+
+FIXES = ["propagate", "no_lone_titles", "head_types", "company_contexts", "described", "vote", "common_words", "lone_names",
+         "harmonise_lists", "amounts_and_tickers", "brand_products", "headline_people"]
 
 
 _TICKER = re.compile(r"^[A-Z][A-Z.]{0,5}$")
@@ -648,9 +719,11 @@ def _harmonise_lists(ents: list[Span], known: dict) -> list[Span]:
     return sorted(filter_spans(out), key=lambda x: x.start)
 
 
-@Language.factory("kg_entities", default_config={"patterns": None})
-def make_entity_fixer(nlp: Language, name: str, patterns: str | None):
-    return EntityFixer(nlp, name, patterns)
+@Language.factory("kg_entities", default_config={"patterns": None, "fixes": None}, assigns=["doc.ents", "doc.spans"], requires=["doc.ents"])
+def make_entity_fixer(nlp: Language, name: str, patterns: str | None, fixes: list[str] | None):
+    """`patterns`: the rule patterns file (default kg/nlp/patterns/entities.jsonl); `fixes`: the entity
+    fixes to run, by name, in order (default FIXES, all of them)."""
+    return EntityFixer(nlp, name, patterns, fixes)
 
 
 @Language.component("kg_line_breaks")

@@ -21,16 +21,17 @@ def default_model() -> str:
 
 @functools.cache
 def load_pipeline(model: str | None = None, relations: bool = True, ner_dir: str | None = None):
-    """Load the model once per process and add kg's components.
+    """Load the model once per process and add kg's components: `nlp(text)` gives `doc._.entities`
+    and `doc._.facts`, the entities and facts `kg build` writes for the text.
 
     Args:
         model: a spaCy package name or path; the default prefers en_core_web_sm.
-        relations: add the relation patterns component (off for NER-only uses).
+        relations: add the relation patterns and the facts components (off for NER-only uses).
         ner_dir: kg's news NER to use (default: the one shipped in kg/models/ner).
     """
     import spacy
 
-    from . import entities, relations as _rel  # noqa: F401  (registers the factories)
+    from . import entities, facts, relations as _rel  # noqa: F401  (registers the factories)
     from .paths import model_path
 
     name = model or default_model()
@@ -50,4 +51,5 @@ def load_pipeline(model: str | None = None, relations: bool = True, ner_dir: str
     nlp.add_pipe("kg_entities", after="ner")
     if relations:
         nlp.add_pipe("kg_relations", last=True)
+        nlp.add_pipe("kg_facts", last=True)
     return nlp

@@ -1,7 +1,8 @@
 """What each page of `kg serve` shows, read from the store with SPARQL (local or a SPARQL server).
 
-Entity and article IRIs reach the queries only after `entity_iri` / `article_iri` have checked
-them against the shapes kg writes, so no request text is ever pasted into a query unchecked.
+Each query is a file in kg/web/queries/ whose `$parameters` are bound as RDF terms (`bind`); entity
+and article IRIs are checked against the shapes kg writes (`entity_iri` / `article_iri`) first, so
+no request text is ever pasted into a query.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ def bind(query: str, **params) -> str:
         value = params[name]
         if isinstance(value, (URIRef, Literal)):
             return value.n3()
+        if isinstance(value, (list, tuple)):
+            return " ".join(v.n3() for v in value)  # VALUES rows
         if isinstance(value, bool):
             return Literal(value).n3()
         if isinstance(value, int):
@@ -177,11 +180,7 @@ class Pages:
 
     # ------------------------------------------------------------------ search
     def _build_index(self) -> list[SearchEntry]:
-        rows = self.select("""
-            SELECT ?e ?label ?type ?alt WHERE {
-              ?e kg:mentionedIn ?any ; rdfs:label ?label ; a ?type .
-              OPTIONAL { ?e skos:altLabel ?alt }
-            }""")
+        rows = self.select(page_query("search_index"))
         entries: dict[str, SearchEntry] = {}
         types: dict[str, set[str]] = defaultdict(set)
         for r in rows:
@@ -194,7 +193,7 @@ class Pages:
             types[path].add(r["type"])
             if r.get("alt") and all(w != r["alt"] for _, w in e.forms):
                 e.forms.append((fold(r["alt"]), r["alt"]))
-        for r in self.select("SELECT ?e (COUNT(DISTINCT ?a) AS ?n) WHERE { ?e kg:mentionedIn ?a } GROUP BY ?e"):
+        for r in self.select(page_query("search_weights")):
             path = entity_path(r["e"])
             if path in entries:
                 entries[path].weight = int(r["n"])
@@ -241,17 +240,16 @@ class Pages:
         iri = entity_iri(path)
         if iri is None:
             return None
-        rows = self.select(f"SELECT ?label ?type ?alt WHERE {{ <{iri}> rdfs:label ?label ; a ?type . OPTIONAL {{ <{iri}> skos:altLabel ?alt }} }}")
+        node = URIRef(iri)
+        rows = self.select(bind(page_query("entity"), entity=node))
         if not rows:
             return None
         cls = self.best_class({r["type"] for r in rows})
         aliases = sorted({r["alt"] for r in rows if r.get("alt")} - {rows[0]["label"]})
         facts = self._facts(iri)
-        articles = self.select(f"""
-            SELECT ?a ?file ?headline ?date WHERE {{ <{iri}> kg:mentionedIn ?a . ?a kg:fileName ?file . OPTIONAL {{ ?a schema:headline ?headline }}
-            OPTIONAL {{ ?a schema:datePublished ?date }} }} ORDER BY DESC(BOUND(?date)) DESC(?date) ?file LIMIT 200""")
-        extra = self.select(f"SELECT ?value ?currency WHERE {{ OPTIONAL {{ <{iri}> kg:value ?value }} OPTIONAL {{ <{iri}> kg:currency ?currency }} }}")
-        timeline = [{"month": r["month"], "articles": int(r["articles"])} for r in self.select(bind(page_query("entity_timeline"), entity=URIRef(iri)))]
+        articles = self.select(bind(page_query("entity_articles"), entity=node))
+        extra = self.select(bind(page_query("entity_amount"), entity=node))
+        timeline = [{"month": r["month"], "articles": int(r["articles"])} for r in self.select(bind(page_query("entity_timeline"), entity=node))]
         return {
             "iri": iri, "path": path, "label": rows[0]["label"], "cls": self.class_info(cls), "aliases": aliases,
             "groups": facts, "articles": [{"id": article_id(a["a"]), "file": a["file"], "headline": a.get("headline") or a["file"],
@@ -266,8 +264,7 @@ class Pages:
         labels: dict[str, str] = {}
         types: dict[str, set[str]] = defaultdict(set)
         for chunk in range(0, len(nodes), 500):
-            values = " ".join(f"<{o}>" for o in nodes[chunk:chunk + 500])
-            for r in self.select(f"SELECT ?o ?label ?type WHERE {{ VALUES ?o {{ {values} }} ?o rdfs:label ?label . OPTIONAL {{ ?o a ?type }} }}"):
+            for r in self.select(bind(page_query("describe"), nodes=[URIRef(o) for o in nodes[chunk:chunk + 500]])):
                 labels[r["o"]] = r["label"]
                 if r.get("type"):
                     types[r["o"]].add(r["type"])
@@ -282,19 +279,17 @@ class Pages:
 
     def _facts(self, iri: str) -> list[dict]:
         """Facts in and out, grouped by relation and other end, each with its source sentences."""
-        sides = f"""{{ ?x rdf:subject <{iri}> ; rdf:predicate ?p ; rdf:object ?other . BIND("out" AS ?dir) }}
-              UNION {{ ?x rdf:object <{iri}> ; rdf:predicate ?p ; rdf:subject ?other . BIND("in" AS ?dir) }}"""
+        node = URIRef(iri)
         # one narrow query for the assertions, then labels, classes, files and qualifiers for the
         # distinct nodes they name: joins per row would cost a popular entity (1,800 facts) 4x more
-        rows = self.select(f"SELECT ?x ?dir ?p ?other ?conf ?status ?sentence ?a WHERE {{ {sides} ?x kg:confidence ?conf ; kg:status ?status ; kg:sentence ?sentence ; prov:wasDerivedFrom ?a }}")
+        rows = self.select(bind(page_query("entity_facts"), entity=node))
         labels, types = self._describe({r["other"] for r in rows})
         files, dates = {}, {}
-        for r in self.select(f"SELECT DISTINCT ?a ?file ?date WHERE {{ {sides} ?x prov:wasDerivedFrom ?a . ?a kg:fileName ?file "
-                             f"OPTIONAL {{ ?a schema:datePublished ?date }} }}"):
+        for r in self.select(bind(page_query("entity_fact_articles"), entity=node)):
             files[r["a"]] = r["file"]
             dates[r["a"]] = r.get("date") or None
         quals: dict[str, dict[str, str]] = defaultdict(dict)
-        for r in self.select(f"SELECT ?x ?q ?v WHERE {{ VALUES ?q {{ kg:date kg:amount kg:quantity }} {sides} ?x ?q ?v }}"):
+        for r in self.select(bind(page_query("entity_fact_qualifiers"), entity=node)):
             quals[r["x"]][_local(r["q"])] = r["v"]
         for r in rows:
             r["olabel"] = labels.get(r["other"])
@@ -337,16 +332,8 @@ class Pages:
         iri = entity_iri(path)
         if iri is None:
             return None
-        rows = self.select(f"""
-            SELECT DISTINCT ?s ?p ?o ?sl ?ol ?st ?ot WHERE {{
-              {{ ?x rdf:subject <{iri}> ; rdf:object ?o . BIND(<{iri}> AS ?s) }}
-              UNION
-              {{ ?x rdf:object <{iri}> ; rdf:subject ?s . BIND(<{iri}> AS ?o) }}
-              ?x a kg:Assertion ; rdf:predicate ?p ; kg:status ?status .
-              FILTER(?status != "uncertain" && isIRI(?o))
-              ?s rdfs:label ?sl ; a ?st . ?o rdfs:label ?ol ; a ?ot .
-            }}""")
-        me = self.select(f"SELECT ?label ?type WHERE {{ <{iri}> rdfs:label ?label ; a ?type }}")
+        rows = self.select(bind(page_query("neighbours"), entity=URIRef(iri)))
+        me = self.select(bind(page_query("entity_label"), entity=URIRef(iri)))
         if not me:
             return None
         types: dict[str, set[str]] = defaultdict(set)
@@ -378,15 +365,12 @@ class Pages:
         iri = article_iri(ident)
         if iri is None:
             return None
-        rows = self.select(f"SELECT ?file ?headline ?body WHERE {{ <{iri}> kg:fileName ?file . OPTIONAL {{ <{iri}> schema:headline ?headline }} OPTIONAL {{ <{iri}> schema:articleBody ?body }} }}")
+        node = URIRef(iri)
+        rows = self.select(bind(page_query("article"), article=node))
         if not rows:
             return None
         body = rows[0].get("body") or ""
-        mentions = self.select(f"""
-            SELECT ?e ?label ?type ?offsets WHERE {{
-              ?m a kg:Mentions ; prov:wasDerivedFrom <{iri}> ; kg:entity ?e ; kg:offsets ?offsets .
-              ?e rdfs:label ?label ; a ?type .
-            }}""")
+        mentions = self.select(bind(page_query("article_mentions"), article=node))
         types: dict[str, set[str]] = defaultdict(set)
         spans: dict[tuple[int, int], str] = {}
         labels = {}
@@ -408,14 +392,10 @@ class Pages:
                              "title": f"{labels[e]} ({info['label']})"})
             pos = b
         segments.append({"text": body[pos:]})
-        facts = self.select(f"""
-            SELECT ?s ?sl ?p ?o ?ol ?conf ?status ?sentence ?start WHERE {{
-              ?x a kg:Assertion ; prov:wasDerivedFrom <{iri}> ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
-                 kg:confidence ?conf ; kg:status ?status ; kg:sentence ?sentence ; kg:startChar ?start .
-              ?s rdfs:label ?sl . OPTIONAL {{ ?o rdfs:label ?ol }}
-            }} ORDER BY ?start DESC(?conf)""")
+        facts = self.select(bind(page_query("article_facts"), article=node))
         return {
             "id": ident, "file": rows[0]["file"], "headline": rows[0].get("headline") or rows[0]["file"], "segments": segments,
+            "date": rows[0].get("date") or None, "source": rows[0].get("source") or None,
             "entities": len(labels),
             "facts": [{"subject": f["sl"], "subject_path": entity_path(f["s"]), "relation": self.relation_label(f["p"]),
                        "object": f.get("ol") or f["o"], "object_path": entity_path(f["o"]) if f.get("ol") else None,
@@ -496,26 +476,20 @@ class Pages:
             if self._overview is not None:
                 return self._overview
         classes = Counter()
-        for r in self.select("SELECT ?type (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e kg:mentionedIn ?a ; a ?type } GROUP BY ?type"):
+        for r in self.select(page_query("overview_classes")):
             c = _local(r["type"])
             if c in self.ont.classes:
                 classes[c] = int(r["n"])
-        relations = [{"name": _local(r["p"]), "label": self.relation_label(r["p"]), "count": int(r["n"])} for r in self.select(
-            "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?p ?s ?o WHERE { ?x a kg:Assertion ; rdf:subject ?s ; rdf:predicate ?p ; "
-            "rdf:object ?o ; kg:status ?st FILTER(?st != \"uncertain\") } } GROUP BY ?p ORDER BY DESC(?n)")]
-        degree = self.select("""
-            SELECT ?e (COUNT(DISTINCT ?x) AS ?n) WHERE {
-              { ?x rdf:subject ?e } UNION { ?x rdf:object ?e }
-              ?x a kg:Assertion ; kg:status ?s FILTER(?s != "uncertain")
-            } GROUP BY ?e ORDER BY DESC(?n) LIMIT 2000""")
-        articles = self.select("SELECT (COUNT(?a) AS ?n) WHERE { ?a a kg:NewsArticle }")
+        relations = [{"name": _local(r["p"]), "label": self.relation_label(r["p"]), "count": int(r["n"])}
+                     for r in self.select(page_query("overview_relations"))]
+        degree = self.select(page_query("overview_degree"))
         recent = self.articles(limit=100)
         top = [(r["e"], int(r["n"])) for r in degree if entity_path(r["e"])]
         data = {
             "classes": [{"info": self.class_info(c), "count": n} for c, n in classes.most_common()],
             "relations": relations,
             "top": top,
-            "articles": int(articles[0]["n"]) if articles else 0,
+            "articles": recent["range"]["articles"],
             "article_list": recent["articles"],
             "range": recent["range"],
         }
