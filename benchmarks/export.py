@@ -45,7 +45,7 @@ def main() -> None:
     shutil.copytree(Path(args.graph) / "store", copy)
     kg_times, ox_times = [], []
     for _ in range(args.rounds):
-        ox_times.append(timed([oxigraph, "dump", "--location", str(copy), "--file", str(tmp / f"ox.{args.format}")]))
+        ox_times.append(timed([oxigraph, "dump", "--location", str(copy), "--graph", "default", "--file", str(tmp / f"ox.{args.format}")]))
         kg_times.append(timed(KG + ["export", "-g", args.graph, "-f", args.format, "-o", str(tmp / f"kg.{args.format}")]))
     ratios = [o / k for o, k in zip(ox_times, kg_times)]
     same = (tmp / f"ox.{args.format}").stat().st_size == (tmp / f"kg.{args.format}").stat().st_size
