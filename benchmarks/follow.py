@@ -1,5 +1,6 @@
 """Keeping a graph in step with a folder: the whole `kg build` command that replaces one edited article
-in the 295-article Wikinews store, and the whole `kg forget` of 100 articles.
+in the 295-article Wikinews store, the whole `kg forget` of 100 articles, and `kg watch` (the pipeline
+loaded once) replacing one edited article: from the edit to the store and graph.ttl written.
 
     python benchmarks/follow.py [--rounds 3] [--store OUT]
 
@@ -31,6 +32,41 @@ def run(args: list[str]) -> float:
     if r.returncode != 0:
         sys.exit(f"kg {' '.join(args[:3])} …: {r.stderr.strip()}")
     return time.perf_counter() - t0
+
+
+def watch_rounds(corpus: Path, files: list[Path], base: Path, out: Path, rounds: int, html: bool) -> list[float]:
+    """Seconds from editing a file to `kg watch` saying it replaced it (store and outputs written)."""
+    import queue
+    import threading
+
+    shutil.copytree(base, out)
+    proc = subprocess.Popen(KG + ["watch", str(corpus), "--out", str(out), "--interval", "0.2"] + ([] if html else ["--no-html"]),
+                            stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()
+
+    def wait_for(text: str) -> None:
+        while True:
+            line = lines.get(timeout=300)
+            if text in line:
+                return
+
+    times = []
+    try:
+        wait_for("unchanged in")  # the first look: nothing changed since the store was built
+        for i in range(rounds):
+            edited = files[(11 * i + 3) % len(files)]
+            original = edited.read_text(encoding="utf-8")
+            t0 = time.perf_counter()
+            edited.write_text(original.replace(" the ", " a ", 1), encoding="utf-8")
+            wait_for("1 replaced")
+            times.append(time.perf_counter() - t0)
+            edited.write_text(original, encoding="utf-8")
+            wait_for("1 replaced")
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    return times
 
 
 def main() -> None:
@@ -65,6 +101,9 @@ def main() -> None:
             else:
                 sources = [f.name for f in files[i:i + 100]]
                 times.append(run(["forget", *sources, "--out", str(out), "-q"]))
+    for html in (False, True):
+        name = "replace one article (kg watch, edit to graph written" + (", with graph.html)" if html else ", --no-html)")
+        results[name] = watch_rounds(corpus, files, base, tmp / f"watch{int(html)}", args.rounds, html)
     for name, times in results.items():
         print(f"{name}: median {statistics.median(times):.2f} s (rounds {' '.join(f'{t:.2f}' for t in times)})")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -263,3 +263,52 @@ def forget(sources: Iterable[str], out: str | os.PathLike, html: bool = True) ->
     with KGStore.for_writing(out) as store:
         plan = forget_in(store, sources, str(out))
         return plan, write_outputs(store, out, html=html)
+
+
+def _stamp(paths: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """Each article file under `paths` with its modification time and size: what changes when a file does."""
+    from .articles import find_files
+
+    out = {}
+    for f in find_files(paths, failed=[]):
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        out[str(f)] = (st.st_mtime_ns, st.st_size)
+    return out
+
+
+def watch(paths: list[str], out: str | os.PathLike, interval: float = 2.0, prune: bool = False, html: bool = True, date: str | None = None,
+          model: str | None = None, report=None, rounds: int | None = None) -> None:
+    """`kg watch`: keep the graph in `out` in step with `paths`, with the pipeline loaded once.
+
+    Every `interval` seconds the folders are looked at (file times and sizes); when something changed,
+    the changed sources are built (replacing their old text, each in one transaction; with `prune`,
+    sources gone from the folders are forgotten) and graph.ttl / graph.html written again. `report`
+    gets each round's Summary; `rounds` stops after that many looks (for tests and benchmarks)."""
+    from .extract import pipeline
+
+    seen: dict[str, tuple[int, int]] | None = None
+    with KGStore.for_writing(out) as store:
+        pipeline(model)  # loaded once, before the first look: a change costs its reading, not the model's loading
+        n = 0
+        while rounds is None or n < rounds:
+            n += 1
+            now = _stamp(paths)
+            if now != seen:
+                seen, t0 = now, time.perf_counter()
+                try:
+                    articles = Readable(paths, date=date)
+                except KGError as e:  # nothing readable (yet): say so and keep looking
+                    if report is not None:
+                        report(e)
+                else:
+                    summary = articles.build_into(store, prune=prune, model=model)
+                    if summary.documents or summary.replaced or summary.forgotten or not (Path(out) / "graph.ttl").exists():
+                        summary.outputs = write_outputs(store, out, html=html)
+                    summary.seconds = time.perf_counter() - t0  # from seeing the change to the graph and its outputs written
+                    if report is not None:
+                        report(summary)
+            if rounds is None or n < rounds:
+                time.sleep(interval)

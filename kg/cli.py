@@ -168,6 +168,49 @@ def _build(b, paths, out, model, workers, no_html, progress, client, store_url, 
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--out", "-o", default="out", show_default=True, help="Output folder: the store, graph.ttl and graph.html.")
+@click.option("--interval", default=2.0, show_default=True, type=click.FloatRange(min=0.05), help="Seconds between looks at the folders.")
+@click.option("--prune", is_flag=True, help="Forget the sources that leave the folders.")
+@click.option("--no-html", is_flag=True, help="Skip writing graph.html.")
+@click.option("--date", "date", default=None, metavar="YYYY-MM-DD", help="Publication date of the articles that say none.")
+@click.option("--model", default=None, help="spaCy model package or path.")
+def watch(paths, out, interval, prune, no_html, date, model):
+    """Keep the graph in OUT in step with folders of articles, the pipeline loaded once.
+
+    Each file that appears or changes is built (a changed one replaces its old text, in one
+    transaction), with --prune each one that goes is forgotten, and graph.ttl and graph.html are
+    written again; a change costs a second or two instead of a whole kg build. Ctrl-C stops it.
+
+    Example: kg watch news/ --out out --prune
+    """
+    import time
+
+    from .builder import watch as do_watch
+
+    if date is not None:
+        from .dates import parse
+
+        if parse(date) is None:
+            raise KGError(Errors.E013.format(value=date))
+        date = parse(date)
+    def report(summary) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        if isinstance(summary, KGError):
+            click.echo(f"kg: watch {stamp}: {summary}", err=True)
+            return
+        changed = summary.documents + summary.replaced + summary.forgotten
+        click.echo(f"kg: watch {stamp}: {summary.documents} added, {summary.replaced} replaced, {summary.forgotten} forgotten, "
+                   f"{summary.skipped} unchanged in {summary.seconds:.2f} s" + ("" if changed else " (nothing to write)"), err=True)
+        for line in summary.failed:
+            click.echo(f"kg: error: {line}", err=True)
+        sys.stderr.flush()
+
+    click.echo(f"kg: watching {', '.join(paths)} every {interval:g} s into {out} (Ctrl-C stops)", err=True)
+    do_watch(list(paths), out, interval=interval, prune=prune, html=not no_html, date=date, model=model, report=report)
+
+
+@cli.command()
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--out", "-o", default="out", show_default=True, help="Output folder of a build: its store, graph.ttl and graph.html.")
 @click.option("--no-html", is_flag=True, help="Skip writing graph.html.")

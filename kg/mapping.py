@@ -133,9 +133,11 @@ def entity_triples(ent: Entity, ont: Ontology, article: Article, labels: dict[UR
     yield m, KG.entity, s
     yield m, PROV.wasDerivedFrom, article_iri(article)
     yield m, KG.entityType, ont.classes[ent.cls].iri
-    yield m, KG.preferredName, Literal(clean_literal(ent.label))
+    preferred = clean_literal(ent.label)
+    yield m, KG.preferredName, Literal(preferred)
     for alias in names:
-        yield m, KG.name, Literal(alias)
+        if alias != preferred:  # the preferred name is a name too: not written twice
+            yield m, KG.name, Literal(alias)
     if ent.mentions:
         yield m, KG.offsets, Literal(" ".join(f"{a}-{b}" for a, b in sorted(set(ent.mentions))))
     if ent.cls == "MonetaryAmount":

@@ -124,7 +124,9 @@ def _entities(store, plan: Withdrawal, incoming: dict[str, set[str]]) -> None:
             plan.gone.add(e)
             plan.delete |= own[e]
             continue
-        mentions = [m for m in said[e].values() if m["names"] and m["preferred"]]
+        mentions = [m for m in said[e].values() if m["preferred"]]
+        for m in mentions:
+            m["names"].add(m["preferred"])  # kg:name holds the other names only
         current_label = next((str(o) for _, p, o in own[e] if p == RDFS.label), None)
         if not mentions:  # a graph from before kg kept what each article says of an entity: leave it be
             if current_label is not None:

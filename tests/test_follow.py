@@ -270,3 +270,49 @@ def test_undated_articles_have_no_date_and_dated_ones_have_theirs(tmp_path, runn
     assert _ask(out, "?a kg:source 'a.txt' ; prov:wasGeneratedBy ?b . ?b a kg:Build ; kg:articlesAdded 2 ; prov:endedAtTime ?t ; kg:modelVersion ?m")
     r = runner.invoke(cli, ["build", str(news), "--out", str(out), "--date", "yesterday"])
     assert r.exit_code == 1 and "--date yesterday" in r.output
+
+
+@pytest.mark.model
+def test_kg_watch_keeps_the_graph_in_step_with_the_folder(tmp_path):
+    """`kg watch`: built at start, an edited file replaced, a removed one forgotten (--prune), Ctrl-C ends it."""
+    import queue
+    import threading
+    import time
+
+    news = _folder(tmp_path, "news", {"a.txt": ACME_BETA, "b.txt": OTHER})
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", "from kg.cli import cli; cli()", "watch", str(news), "--out", str(out), "--interval", "0.2",
+                             "--no-html", "--prune"], stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()
+
+    def wait_for(text: str) -> str:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                assert proc.poll() is None, "kg watch ended"
+                continue
+            assert "Traceback" not in line, line
+            if text in line:
+                return line
+        pytest.fail(f"kg watch never said {text!r}")
+
+    try:
+        wait_for("2 added")
+        ttl = (out / "graph.ttl").read_text(encoding="utf-8")
+        assert "Beta Inc" in ttl
+        time.sleep(0.05)
+        (news / "a.txt").write_text(ACME_GAMMA, encoding="utf-8")
+        wait_for("1 replaced")
+        ttl = (out / "graph.ttl").read_text(encoding="utf-8")
+        assert "Gamma Ltd" in ttl and "$5 million" not in ttl and "$7 million" in ttl  # the old text's amount left with it
+        (news / "b.txt").unlink()
+        wait_for("1 forgotten")
+        assert '"Paris"' not in (out / "graph.ttl").read_text(encoding="utf-8")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+    assert proc.returncode == 130
