@@ -73,6 +73,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--store", help="a build of the Wikinews folder (default: build one)")
+    ap.add_argument("--watch-only", action="store_true", help="only the kg watch figures")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="kg-follow-"))
     corpus = tmp / "wikinews"
@@ -85,7 +86,7 @@ def main() -> None:
                                        "replace one article (kg build --no-html)": [],
                                        "no change (kg build --no-html)": [],
                                        "forget 100 articles (kg forget)": []}
-    for i in range(args.rounds):
+    for i in range(0 if args.watch_only else args.rounds):
         for name, times in results.items():
             out = tmp / f"round{i}"
             shutil.rmtree(out, ignore_errors=True)
@@ -105,6 +106,8 @@ def main() -> None:
         name = "replace one article (kg watch, edit to graph written" + (", with graph.html)" if html else ", --no-html)")
         results[name] = watch_rounds(corpus, files, base, tmp / f"watch{int(html)}", args.rounds, html)
     for name, times in results.items():
+        if not times:
+            continue
         print(f"{name}: median {statistics.median(times):.2f} s (rounds {' '.join(f'{t:.2f}' for t in times)})")
     shutil.rmtree(tmp, ignore_errors=True)
 

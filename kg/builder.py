@@ -291,7 +291,7 @@ def watch(paths: list[str], out: str | os.PathLike, interval: float = 2.0, prune
 
     seen: dict[str, tuple[int, int]] | None = None
     with KGStore.for_writing(out) as store:
-        pipeline(model)  # loaded once, before the first look: a change costs its reading, not the model's loading
+        pipeline(model)("Warm-up.")  # loaded once (and its lazy parts), before the first look: a change costs its reading only
         n = 0
         while rounds is None or n < rounds:
             n += 1
