@@ -22,11 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 KG = [sys.executable, "-c", "from kg.cli import cli; cli()"]
 
 
-def timed(cmd: list[str]) -> float:
+def timed(cmd: list[str], cwd: Path | None = None) -> float:
+    """Seconds one command takes as its own process (exits with its error when it fails)."""
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
     if r.returncode != 0:
-        sys.exit(f"{' '.join(cmd[:4])} …: {r.stderr.strip()}")
+        sys.exit(f"{' '.join(cmd[:4])} … ({cwd or '.'}): {r.stderr.strip()[-500:]}")
     return time.perf_counter() - t0
 
 

@@ -218,71 +218,35 @@ class EntityFixer:
 entity_fixes = catalogue.create("kg", "entity_fixes", entry_points=False)
 
 
-@entity_fixes.register("propagate")
-def _fix_propagate(fixer, doc, ents, found):
-    """Every other mention of a name the document already names, with its label."""
-    return _propagate(doc, ents, fixer.known_label)
+_FIXES = {
+    # every other mention of a name the document already names, with its label
+    "propagate": lambda fixer, doc, ents, found: _propagate(doc, ents, fixer.known_label),
+    # a title alone ('President', 'Chairman') is no person or organisation
+    "no_lone_titles": lambda fixer, doc, ents, found: [
+        e for e in ents if not (len(e) == 1 and e[0].lower_ in fixer.titles and e.label_ in {"ORG", "PERSON"})],
+    "head_types": lambda fixer, doc, ents, found: _head_types(ents, fixer.heads),
+    "company_contexts": lambda fixer, doc, ents, found: _company_contexts(doc, ents, fixer.company_contexts),
+    "described": lambda fixer, doc, ents, found: _described(ents, fixer.known_label, fixer.kinds),
+    "vote": lambda fixer, doc, ents, found: _vote(ents, fixer.known_label),
+    "common_words": lambda fixer, doc, ents, found: _common_words(doc, ents, fixer.known_label),
+    "lone_names": lambda fixer, doc, ents, found: _lone_names(ents, fixer.known_label, fixer.titles,
+                                                              places() if is_article(doc) else frozenset()),
+    "harmonise_lists": lambda fixer, doc, ents, found: _harmonise_lists(ents, fixer.known_label),
+    "amounts_and_tickers": lambda fixer, doc, ents, found: _tickers_aside(found, *_amounts_and_tickers(doc, ents, fixer.known_label)),
+    "brand_products": lambda fixer, doc, ents, found: _brand_products(doc, ents, found["tickers"], fixer.known_label, fixer.heads),
+    "headline_people": lambda fixer, doc, ents, found: _headline_people(doc, ents),
+}
 
 
-@entity_fixes.register("no_lone_titles")
-def _fix_no_lone_titles(fixer, doc, ents, found):
-    """A title alone ('President', 'Chairman') is no person or organisation."""
-    return [e for e in ents if not (len(e) == 1 and e[0].lower_ in fixer.titles and e.label_ in {"ORG", "PERSON"})]
-
-
-@entity_fixes.register("head_types")
-def _fix_head_types(fixer, doc, ents, found):
-    return _head_types(ents, fixer.heads)
-
-
-@entity_fixes.register("company_contexts")
-def _fix_company_contexts(fixer, doc, ents, found):
-    return _company_contexts(doc, ents, fixer.company_contexts)
-
-
-@entity_fixes.register("described")
-def _fix_described(fixer, doc, ents, found):
-    return _described(ents, fixer.known_label, fixer.kinds)
-
-
-@entity_fixes.register("vote")
-def _fix_vote(fixer, doc, ents, found):
-    return _vote(ents, fixer.known_label)
-
-
-@entity_fixes.register("common_words")
-def _fix_common_words(fixer, doc, ents, found):
-    return _common_words(doc, ents, fixer.known_label)
-
-
-@entity_fixes.register("lone_names")
-def _fix_lone_names(fixer, doc, ents, found):
-    return _lone_names(ents, fixer.known_label, fixer.titles, places() if is_article(doc) else frozenset())
-
-
-@entity_fixes.register("harmonise_lists")
-def _fix_harmonise_lists(fixer, doc, ents, found):
-    return _harmonise_lists(ents, fixer.known_label)
-
-
-@entity_fixes.register("amounts_and_tickers")
-def _fix_amounts_and_tickers(fixer, doc, ents, found):
-    ents, found["tickers"] = _amounts_and_tickers(doc, ents, fixer.known_label)
+def _tickers_aside(found: dict, ents: list[Span], tickers: list[Span]) -> list[Span]:
+    found["tickers"] = tickers  # for brand_products, and doc.spans["kg_tickers"]
     return ents
 
 
-@entity_fixes.register("brand_products")
-def _fix_brand_products(fixer, doc, ents, found):
-    return _brand_products(doc, ents, found["tickers"], fixer.known_label, fixer.heads)
+for _name, _fix in _FIXES.items():
+    entity_fixes.register(_name, func=_fix)
 
-
-@entity_fixes.register("headline_people")
-def _fix_headline_people(fixer, doc, ents, found):
-    return _headline_people(doc, ents)
-
-
-FIXES = ["propagate", "no_lone_titles", "head_types", "company_contexts", "described", "vote", "common_words", "lone_names",
-         "harmonise_lists", "amounts_and_tickers", "brand_products", "headline_people"]
+FIXES = list(_FIXES)  # the default order
 
 
 _TICKER = re.compile(r"^[A-Z][A-Z.]{0,5}$")
