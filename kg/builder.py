@@ -16,7 +16,7 @@ from .extract import BATCH_SIZE, Piece, extract_batch, extract_stream, worker_in
 from .files import atomic_write
 from .mapping import article_iri, document_triples, entity_iris, match_key
 from .ontology import load_ontology
-from .store import KGStore
+from .store import KGStore, article_sources
 from .withdraw import Withdrawal, activity_end, activity_triples, forget_in, new_activity, withdrawal
 
 
@@ -67,23 +67,14 @@ def extract(articles: Iterable[Article], model: str | None = None, batch_size: i
         import functools
         import multiprocessing as mp
 
+        from spacy.util import minibatch  # the workers load spaCy anyway
+
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
         with ctx.Pool(workers, initializer=worker_init, initargs=(model,)) as pool:
-            for results in pool.imap(functools.partial(extract_batch, model=model), _groups(articles, batch_size)):
+            for results in pool.imap(functools.partial(extract_batch, model=model), minibatch(articles, batch_size)):
                 yield from results
         return
     yield from extract_stream(articles, model)
-
-
-def _groups(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
-    group = []
-    for a in articles:
-        group.append(a)
-        if len(group) >= size:
-            yield group
-            group = []
-    if group:
-        yield group
 
 
 def _whole(pieces: Iterable[Piece]) -> Iterator[Piece]:
@@ -142,7 +133,7 @@ def build_into(store: KGStore, articles: Iterable[Article], model: str | None = 
         summary.triples += store.add_triples(ont.graph)
     activity, started = new_activity()
     store.add_triples(activity_triples(activity, "build", started))
-    known = store.sources()
+    known = article_sources(store)
 
     def fresh():
         for a in articles:

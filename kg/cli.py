@@ -20,6 +20,18 @@ def store_options(f):
     return f
 
 
+def _date_option(ctx, param, value: str | None) -> str | None:
+    """--date as YYYY-MM-DD (it may be written as a date line is: 'January 4, 2019'); not a date: E013."""
+    if value is None:
+        return None
+    from .dates import parse
+
+    found = parse(value)
+    if found is None:
+        raise KGError(Errors.E013.format(value=value))
+    return found
+
+
 class KGGroup(click.Group):
     """Turns every failure into one line on stderr and a non-zero exit (KG_DEBUG=1 shows tracebacks)."""
 
@@ -67,7 +79,7 @@ def cli():
 @click.option("--dask", "dask_address", default=None, metavar="ADDRESS",
               help="Extract on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' for a LocalCluster of --workers processes.")
 @click.option("--prune", is_flag=True, help="Forget the sources of earlier builds that are no longer in the PATHS given.")
-@click.option("--date", "date", default=None, metavar="YYYY-MM-DD", help="Publication date of the articles that say none.")
+@click.option("--date", "date", default=None, metavar="YYYY-MM-DD", callback=_date_option, help="Publication date of the articles that say none.")
 @click.option("--id", "stdin_id", default=None, metavar="SOURCE", help="The source name of the text read from - (stdin): building it again replaces it.")
 @store_options
 def build(paths, out, model, workers, no_html, quiet, dask_address, prune, date, stdin_id, store_url, query_endpoint, update_endpoint):
@@ -84,12 +96,6 @@ def build(paths, out, model, workers, no_html, quiet, dask_address, prune, date,
 
     from .articles import find_files
 
-    if date is not None:
-        from .dates import parse
-
-        if parse(date) is None:
-            raise KGError(Errors.E013.format(value=date))
-        date = parse(date)
     bar = progress = None
     if not quiet and sys.stderr.isatty():
         bar = tqdm(total=len(find_files(paths, failed=[])), unit="doc", desc="building", file=sys.stderr)
@@ -173,7 +179,7 @@ def _build(b, paths, out, model, workers, no_html, progress, client, store_url, 
 @click.option("--interval", default=2.0, show_default=True, type=click.FloatRange(min=0.05), help="Seconds between looks at the folders.")
 @click.option("--prune", is_flag=True, help="Forget the sources that leave the folders.")
 @click.option("--no-html", is_flag=True, help="Skip writing graph.html.")
-@click.option("--date", "date", default=None, metavar="YYYY-MM-DD", help="Publication date of the articles that say none.")
+@click.option("--date", "date", default=None, metavar="YYYY-MM-DD", callback=_date_option, help="Publication date of the articles that say none.")
 @click.option("--model", default=None, help="spaCy model package or path.")
 def watch(paths, out, interval, prune, no_html, date, model):
     """Keep the graph in OUT in step with folders of articles, the pipeline loaded once.
@@ -188,12 +194,6 @@ def watch(paths, out, interval, prune, no_html, date, model):
 
     from .builder import watch as do_watch
 
-    if date is not None:
-        from .dates import parse
-
-        if parse(date) is None:
-            raise KGError(Errors.E013.format(value=date))
-        date = parse(date)
     def report(summary) -> None:
         stamp = time.strftime("%H:%M:%S")
         if isinstance(summary, KGError):

@@ -68,11 +68,3 @@ def from_file_name(name: str) -> str | None:
     """A leading YYYY-MM-DD in a file name ('2019-01-04_magnitogorsk-….txt')."""
     m = _FILE_DATE.match(name)
     return _ymd(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
-
-
-def check(value: str) -> str:
-    """A date given by the user (`kg build --date`), as YYYY-MM-DD; ValueError when it is none."""
-    found = parse(value)
-    if found is None:
-        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
-    return found

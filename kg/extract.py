@@ -17,17 +17,14 @@ Piece = tuple[Article, dict[str, Entity], list[Fact]]
 BATCH_SIZE = 32
 BATCH_CHARS = 50_000  # and at most this much text per batch: long articles do not pile up in one parse
 MAX_CHARS = 100_000  # spaCy parses at most ~1M characters at once; long articles go in paragraph-sized pieces
-_LOADED: dict = {}
 _LOCK = threading.Lock()  # a process with several threads (a Dask worker) shares one pipeline, one batch at a time
 
 
 def pipeline(model: str | None = None):
-    """This process's pipeline for `model`, loaded on first use (spaCy is imported only then)."""
-    if model not in _LOADED:
-        from .nlp.pipeline import load_pipeline
+    """This process's pipeline for `model` (`load_pipeline` keeps it), imported and loaded on first use."""
+    from .nlp.pipeline import load_pipeline
 
-        _LOADED[model] = load_pipeline(model)
-    return _LOADED[model]
+    return load_pipeline(model)
 
 
 def extract_stream(articles: Iterable[Article], model: str | None = None) -> Iterator[Piece]:

@@ -126,12 +126,13 @@ def entity_triples(ent: Entity, ont: Ontology, article: Article, labels: dict[UR
     for alias in names:
         if alias != label:
             yield s, SKOS.altLabel, Literal(alias)
+    a = article_iri(article)
     yield s, KG.matchKey, Literal(match_key(ent.key))
-    yield s, KG.mentionedIn, article_iri(article)
+    yield s, KG.mentionedIn, a
     m = mentions_iri(article, s)
     yield m, RDF.type, KG.Mentions
     yield m, KG.entity, s
-    yield m, PROV.wasDerivedFrom, article_iri(article)
+    yield m, PROV.wasDerivedFrom, a
     yield m, KG.entityType, ont.classes[ent.cls].iri
     preferred = clean_literal(ent.label)
     yield m, KG.preferredName, Literal(preferred)

@@ -54,19 +54,23 @@ def _term(term):
     return from_ox(term)
 
 
+def data_rows(triples: Iterable[tuple]) -> list[str]:
+    """Triples as the lines of a SPARQL `INSERT DATA` / `DELETE DATA` block."""
+    return [f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples]
+
+
 def change_text(delete: Iterable[tuple], insert: Iterable[tuple]) -> str:
     """One SPARQL update that removes `delete` and adds `insert` (applied as one transaction)."""
-    parts = []
-    rows = "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in delete)
-    if rows:
-        parts.append("DELETE DATA {\n" + rows + "\n}")
-    rows = "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in insert)
-    if rows:
-        parts.append("INSERT DATA {\n" + rows + "\n}")
+    parts = [f"{op} DATA {{\n" + "\n".join(rows) + "\n}" for op, rows in (("DELETE", data_rows(delete)), ("INSERT", data_rows(insert))) if rows]
     return " ;\n".join(parts) or "INSERT DATA { }"
 
 
 SOURCES_QUERY = "SELECT ?a ?source ?sha WHERE { ?a a kg:NewsArticle ; kg:source ?source ; kg:contentHash ?sha }"
+
+
+def article_sources(store: Store) -> dict[str, tuple[URIRef, str]]:
+    """Each source in a store's graph → (its article's IRI, the content hash it was built from)."""
+    return {str(src): (iri, str(sha)) for iri, src, sha in store.rows(SOURCES_QUERY)}
 STORE_DIR = names.STORE_DIR
 _XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 LOCK_FILE = ".kg.lock"
@@ -105,7 +109,6 @@ class Store(Protocol):
     def rows(self, query: str) -> list[list]: ...
     def sparql(self, query: str): ...
     def update(self, update: str) -> None: ...
-    def sources(self) -> dict[str, tuple[URIRef, str]]: ...
     def has_ontology(self) -> bool: ...
     def labels(self, iris: Iterable[URIRef]) -> dict[URIRef, str]: ...
     def by_match_key(self, keys: Iterable[str]) -> dict[str, URIRef]: ...
@@ -232,10 +235,6 @@ class KGStore:
         variables = result.variables
         return [[None if sol[v] is None else _term(sol[v]) for v in variables] for sol in result]
 
-    def sources(self) -> dict[str, tuple[URIRef, str]]:
-        """Each source in the graph → (its article's IRI, the content hash it was built from)."""
-        return {str(src): (iri, str(sha)) for iri, src, sha in self.rows(SOURCES_QUERY)}
-
     def has_ontology(self) -> bool:
         onto = ox.NamedNode(str(KG).rstrip("#"))
         return any(True for _ in self.ox.quads_for_pattern(onto, None, None, None))
@@ -330,7 +329,7 @@ class RemoteKGStore:
         self.close()
 
     def add_triples(self, triples: Iterable[tuple]) -> int:
-        rows = [f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples]
+        rows = data_rows(triples)
         for i in range(0, len(rows), self.BATCH):
             body = "INSERT DATA {\n" + "\n".join(rows[i : i + self.BATCH]) + "\n}"
             try:
@@ -371,9 +370,6 @@ class RemoteKGStore:
         except Exception as e:  # noqa: BLE001
             self._fail(e)
         return [[row[v] for v in result.vars] for row in result]
-
-    def sources(self) -> dict[str, tuple[URIRef, str]]:
-        return {str(src): (iri, str(sha)) for iri, src, sha in self.rows(SOURCES_QUERY)}
 
     def has_ontology(self) -> bool:
         return self.sparql(f"ASK {{ <{str(KG).rstrip('#')}> ?p ?o }}")[1]

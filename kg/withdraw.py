@@ -180,14 +180,12 @@ def new_activity() -> tuple[URIRef, str]:
 def find_articles(store, sources: Iterable[str]) -> tuple[dict[str, URIRef], list[str]]:
     """The article of each source (as the graph names it: its kg:source, else the file name given when
     it was built); and the sources no article comes from."""
-    known = store.sources()
-    by_file = {}
-    for part in _chunks(list(known.values())):
-        for a, f in store.rows(f"SELECT ?a ?f WHERE {{ VALUES ?a {{ {_values(i for i, _ in part)} }} ?a kg:fileName ?f }}"):
-            by_file[str(f)] = a
+    by_source, by_file = {}, {}
+    for a, src, f in store.rows("SELECT ?a ?source ?file WHERE { ?a a kg:NewsArticle ; kg:source ?source ; kg:fileName ?file }"):
+        by_source[str(src)], by_file[str(f)] = a, a
     found, missing = {}, []
     for src in sources:
-        iri = known[src][0] if src in known else by_file.get(src)
+        iri = by_source.get(src) or by_file.get(src)
         if iri is None:
             missing.append(src)
         else:

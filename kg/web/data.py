@@ -23,11 +23,12 @@ from ..ontology import ID, Ontology, load_ontology
 _PATH = re.compile(r"^[a-z]+/[A-Za-z0-9][A-Za-z0-9._~-]{0,200}$")
 _ARTICLE = re.compile(r"^[0-9a-f]{16}$")
 _ID = str(ID)
+_NOT_ENTITIES = ("assertion/", "article/", "mentions/", "build/")  # kg's other nodes under id:
 
 
 def entity_iri(path: str) -> str | None:
     """`organization/bitmain` → the entity's IRI, or None when the path is not one kg writes."""
-    return _ID + path if _PATH.match(path) and not path.startswith(("assertion/", "article/", "mentions/", "build/")) else None
+    return _ID + path if _PATH.match(path) and not path.startswith(_NOT_ENTITIES) else None
 
 
 def article_iri(ident: str) -> str | None:
@@ -39,7 +40,7 @@ def entity_path(iri: str) -> str | None:
     if not iri.startswith(_ID):
         return None
     rest = iri[len(_ID):]
-    return rest if _PATH.match(rest) and not rest.startswith(("assertion/", "article/", "mentions/", "build/")) else None
+    return rest if _PATH.match(rest) and not rest.startswith(_NOT_ENTITIES) else None
 
 
 def article_id(iri: str) -> str | None:
