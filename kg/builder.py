@@ -192,16 +192,28 @@ def write_outputs(store: KGStore, out: str | os.PathLike, html: bool = True) -> 
     from .render import render_html
 
     out = Path(out)
-    written = []
-    with atomic_write(out / "graph.ttl") as f:
-        export(store, "turtle", f)
-    written.append(str(out / "graph.ttl"))
-    if html:
+
+    def turtle() -> None:
+        with atomic_write(out / "graph.ttl") as f:
+            export(store, "turtle", f)
+
+    if not html:
+        turtle()
+        return [str(out / "graph.ttl")]
+    if store.thread_safe:
+        # Oxigraph writes graph.ttl outside the GIL, on the other core, while the page is drawn here.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            ttl = pool.submit(turtle)
+            page = render_html(store)
+            ttl.result()
+    else:
+        turtle()
         page = render_html(store)
-        with atomic_write(out / "graph.html") as f:
-            f.write(page.encode("utf-8"))
-        written.append(str(out / "graph.html"))
-    return written
+    with atomic_write(out / "graph.html") as f:
+        f.write(page.encode("utf-8"))
+    return [str(out / "graph.ttl"), str(out / "graph.html")]
 
 
 class Readable:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import gc
 import os
 from collections.abc import Iterable
@@ -10,7 +11,6 @@ from pathlib import Path
 from typing import Protocol
 
 import pyoxigraph as ox
-from oxrdflib import OxigraphStore
 from rdflib import RDFS, BNode, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
@@ -127,8 +127,15 @@ class KGStore:
         self.location = location
         self._lock_fd = lock_fd
         self._unflushed = 0
+
+    @functools.cached_property
+    def graph(self) -> Graph:
+        """The rdflib Graph over this store, made when first asked for (oxrdflib brings rdflib's SPARQL
+        engine in, a fifth of a second that kg's own commands do not need)."""
+        from oxrdflib import OxigraphStore
+
         # identifier = the dataset's default graph, where kg writes; any other identifier would be an empty named graph
-        self.graph = _bind_prefixes(Graph(store=OxigraphStore(store=ox_store), identifier=DATASET_DEFAULT_GRAPH_ID))
+        return _bind_prefixes(Graph(store=OxigraphStore(store=self.ox), identifier=DATASET_DEFAULT_GRAPH_ID))
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -195,9 +202,10 @@ class KGStore:
         if self._lock_fd is not None:
             self.ox.flush()
         # Dropping the last reference closes Oxigraph's files (and its own lock) right away.
-        self.graph = None
+        made = self.__dict__.pop("graph", None) is not None
         self.ox = None
-        gc.collect()  # rdflib's Graph/namespace-manager cycle holds the store until collected
+        if made:
+            gc.collect()  # rdflib's Graph/namespace-manager cycle holds the store until collected
         if self._lock_fd is not None:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             os.close(self._lock_fd)

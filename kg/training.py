@@ -431,9 +431,8 @@ def train_relations(train_path, dev_path=None, out_path: Path = REL_PATH, base: 
     names = sorted(vocab, key=vocab.get)
     keep = np.abs(weights).max(axis=1) > 1e-4
     model_meta = {"relations": relations, "thresholds": thresholds, "thresholds_short": thresholds_short if dev_path else {},
-                  "calibration": calibration if dev_path else {}, "calibration_short": calibration_short if dev_path else {},
-                  "features": [n for n, k in zip(names, keep) if k]}
-    PairModel.save(Path(out_path), model_meta, weights[keep], intercept)
+                  "calibration": calibration if dev_path else {}, "calibration_short": calibration_short if dev_path else {}}
+    PairModel.from_names(model_meta, [n for n, k in zip(names, keep) if k], weights[keep], intercept).save(Path(out_path))
     (Path(out_path).parent / "relations.training.json").write_text(json.dumps(meta, indent=2))
     return meta
 

@@ -12,12 +12,14 @@ in the article. A text of one or two sentences gets a second, prefixed copy of e
 (CoNLL04's sentence-level conventions stay apart from DWIE's article-level ones). One logistic regression per relation (a pair can hold several: a chief
 executive works for and leads a company), trained by `kg train` (kg/training.py) on DWIE's
 document-level facts, CoNLL04's sentences and kg's written sentences, over the clusters kg itself
-finds. The weights ship as kg/models/relations.npz (+ .json: feature names, thresholds), so
-prediction needs no scikit-learn and no pickles.
+finds. The weights ship as kg/models/relations.npz (each feature as a 64-bit BLAKE2b hash of its
+name, with its row of weights; + .json: relations, thresholds, calibration), so prediction needs no
+scikit-learn and no pickles, and loading builds no table of half a million names.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections import defaultdict
@@ -312,23 +314,74 @@ def candidate_pairs(ctx: PairContext, clusters: list[Cluster], relations_for):
             yield a, b, rels
 
 
-class PairModel:
-    """One logistic regression per relation over the pooled pair features."""
+def feature_hash(name: str) -> int:
+    """A feature's key in the shipped model: the first 8 bytes of BLAKE2b of its name (stable across
+    processes and platforms, unlike Python's hash)."""
+    return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "little")
 
-    def __init__(self, meta: dict, weights: np.ndarray, intercept: np.ndarray):
+
+class PairModel:
+    """One logistic regression per relation over the pooled pair features.
+
+    The features are kept as their sorted hashes (`feature_hash`), row i of `weights` being the
+    feature whose hash is `hashes[i]`: loading is reading three arrays. A name is looked up once
+    (hash, then binary search) and remembered; an unknown name has row -1."""
+
+    CACHE = 1 << 17  # names remembered (their rows) before the memory is cleared
+
+    def __init__(self, meta: dict, hashes: np.ndarray, weights: np.ndarray, intercept: np.ndarray):
         self.relations: list[str] = meta["relations"]
         self.thresholds: dict[str, float] = meta["thresholds"]
         self.thresholds_short: dict[str, float] = meta.get("thresholds_short", {})
         # Platt scaling fitted on the dev pairs (kg train): logit z → sigmoid(a * z + b), per relation and domain
         self.calibration: dict[str, tuple[float, float]] = meta.get("calibration", {})
         self.calibration_short: dict[str, tuple[float, float]] = meta.get("calibration_short", {})
-        self.index: dict[str, int] = {name: i for i, name in enumerate(meta["features"])}
-        # the short-text copy of each feature (with_domain), by the feature's own name
-        self.short_index: dict[str, int] = {
-            name[len(SHORT_PREFIX):]: i for name, i in self.index.items() if name.startswith(SHORT_PREFIX)
-        }
+        self.hashes = hashes  # (features,) uint64, sorted
         self.weights = weights  # (features, relations)
         self.intercept = intercept
+        self._rows: dict[str, int] = {}  # name → row (-1: not a feature of the model)
+        self._short_rows: dict[str, int] = {}  # name → row of its short-text copy
+
+    @classmethod
+    def from_names(cls, meta: dict, names: list[str], weights: np.ndarray, intercept: np.ndarray) -> PairModel:
+        """The model of weights whose rows are the features `names` (as `kg train` fits them)."""
+        hashes = np.fromiter(map(feature_hash, names), dtype=np.uint64, count=len(names))
+        order = np.argsort(hashes, kind="stable")
+        hashes = hashes[order]
+        if len(hashes) > 1 and (hashes[1:] == hashes[:-1]).any():
+            raise ValueError("two features of the model share a hash")
+        return cls(meta, hashes, np.asarray(weights, dtype=np.float32)[order], np.asarray(intercept, dtype=np.float32))
+
+    def find(self, names: list[str]) -> np.ndarray:
+        """The rows of `names` (-1 for a name that is not a feature of the model)."""
+        if not names:
+            return np.empty(0, dtype=np.int64)
+        keys = np.fromiter(map(feature_hash, names), dtype=np.uint64, count=len(names))
+        rows = np.searchsorted(self.hashes, keys).clip(max=len(self.hashes) - 1)
+        return np.where(self.hashes[rows] == keys, rows, -1)
+
+    def rows(self, names, short: bool = False) -> list[int]:
+        """The rows of those of `names` the model has; `short`: of their short-text copies."""
+        memo = self._short_rows if short else self._rows
+        out, new = [], []
+        for name in names:
+            row = memo.get(name)
+            if row is None:
+                new.append(name)
+            elif row >= 0:
+                out.append(row)
+        if new:
+            if len(memo) > self.CACHE:
+                memo.clear()
+            found = self.find([SHORT_PREFIX + n for n in new] if short else new)
+            for name, row in zip(new, found.tolist()):
+                memo[name] = row
+                if row >= 0:
+                    out.append(row)
+        return out
+
+    def has(self, name: str) -> bool:
+        return bool(self.rows([name]))
 
     def threshold(self, relation: str, short: bool = False) -> float:
         """The probability a fact needs: a text read as sentences has its own cut-offs where dev had them."""
@@ -338,9 +391,9 @@ class PairModel:
 
     def logits(self, feats: dict[str, float], short: bool = False) -> np.ndarray:
         """Each relation's score before calibration; `short`: the features are a short text's (their copies count too)."""
-        idx = [i for i in map(self.index.get, feats) if i is not None]
+        idx = self.rows(feats)
         if short:
-            idx += [i for i in map(self.short_index.get, feats) if i is not None]
+            idx += self.rows(feats, short=True)
         return self.weights[idx].sum(axis=0) + self.intercept if idx else self.intercept.copy()
 
     def predict(self, feats: dict[str, float], short: bool = False) -> dict[str, float]:
@@ -352,13 +405,27 @@ class PairModel:
             out[r] = 1.0 / (1.0 + math.exp(-(a * float(v) + b)))
         return out
 
-    @staticmethod
-    def save(path: Path, meta: dict, weights: np.ndarray, intercept: np.ndarray) -> None:
+    def save(self, path: Path) -> None:
+        """relations.json (relations, thresholds, calibration) and relations.npz (hashes, weights, intercept) beside it."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {"relations": self.relations, "thresholds": self.thresholds, "thresholds_short": self.thresholds_short,
+                "calibration": self.calibration, "calibration_short": self.calibration_short,
+                "features": len(self.hashes), "feature_hash": "blake2b-64"}
         path.write_text(json.dumps(meta, separators=(",", ":")))
-        with open(path.with_suffix(".npz"), "wb") as fh:
-            np.savez_compressed(fh, weights=weights.astype(np.float32), intercept=intercept.astype(np.float32))
+        rows, columns = np.nonzero(self.weights)  # most weights are 0: kept as (row, column, value), rows as offsets
+        indptr = np.searchsorted(rows, np.arange(len(self.hashes) + 1)).astype(np.uint32)
+        with open(path.with_suffix(".npz"), "wb") as fh:  # not compressed: loading stays a read
+            np.savez(fh, hashes=self.hashes, indptr=indptr, columns=columns.astype(np.uint8),
+                     values=self.weights[rows, columns].astype(np.float32), intercept=self.intercept.astype(np.float32))
+
+    @staticmethod
+    def dense(arrays, relations: int) -> np.ndarray:
+        """The (features, relations) weights of a saved model."""
+        indptr = arrays["indptr"]
+        weights = np.zeros((len(indptr) - 1, relations), dtype=np.float32)
+        weights[np.repeat(np.arange(len(indptr) - 1), np.diff(indptr)), arrays["columns"]] = arrays["values"]
+        return weights
 
 
 @cache
@@ -368,4 +435,6 @@ def load_model(path: str | None = None) -> PairModel | None:
         return None
     meta = json.loads(p.read_text(encoding="utf-8"))
     arrays = np.load(p.with_suffix(".npz"))
-    return PairModel(meta, arrays["weights"], arrays["intercept"])
+    if isinstance(meta.get("features"), list):  # a model saved before features were hashed: rows named in the .json
+        return PairModel.from_names(meta, meta["features"], arrays["weights"], arrays["intercept"])
+    return PairModel(meta, arrays["hashes"], PairModel.dense(arrays, len(meta["relations"])), arrays["intercept"])
