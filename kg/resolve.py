@@ -328,6 +328,14 @@ class Resolver:
         out: dict[tuple, Fact] = {}
 
         relations = tuple(model.relations)
+        beside: dict[str, set[str]] = {}  # each person's countries whose demonym is written beside a mention ('the Israeli official X')
+
+        def demonym_beside(a: Cluster) -> set[str]:
+            if a.key not in beside:
+                beside[a.key] = {c.key for c in clusters if c.top == "Place"
+                                 and ctx.intro_words[a.key] & {d.lower() for d in self.known.demonyms.get(c.label, ())}}
+            return beside[a.key]
+
         for a, b, rels in candidate_pairs(ctx, clusters, lambda a, b: self.admitted(relations, a, b)):
             feats, _ = pair_features(a, b, ctx)
             probs = model.predict(feats, ctx.short)
@@ -340,6 +348,8 @@ class Resolver:
                     continue  # people work for companies and universities; memberOf is for parties, alliances, boards
                 if r in NEAR_ONLY and ctx.near(a, b) > NEAR_ONLY[r] and not (ctx.intro_words[a.key] & b.forms):
                     continue  # a nationality is written beside the person ('the Syrian president'), not inferred from the article's country
+                if r == "nationality" and b.key not in demonym_beside(a) and demonym_beside(a):
+                    continue  # the text says which: 'the Israeli official X' is not made Cypriot by a 'Cyprus' nearby
                 if cited is None:
                     cited = evidence(a, b, ctx) or False
                 q = as_fact_confidence(p, LEARNED[ctx.short])

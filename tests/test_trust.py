@@ -84,3 +84,33 @@ def test_an_interview_answered_in_hindi_gives_no_devanagari_node(tmp_path):
     assert not [l for l in labels if any("\u0900" <= ch <= "\u097f" for ch in l)]
     sentences = [r[0] for r in store.sparql("SELECT ?t WHERE { ?a kg:sentence ?t }")[2]]
     assert not [t for t in sentences if any("\u0900" <= ch <= "\u097f" for ch in t)]
+
+
+class _EveryPairHolds:
+    """A stand-in relation model that calls every admitted pair a nationality, sure of it."""
+
+    relations = ["nationality"]
+
+    def predict(self, feats, short=False):
+        return {"nationality": 0.95}
+
+    def threshold(self, relation, short=False):
+        return 0.5
+
+
+@pytest.mark.model
+def test_a_nationality_written_beside_the_name_is_the_only_one_learned():
+    """'former Israeli security official Dan Mizrahi': the relation model may not make him a citizen of
+    the country named in the sentence before; a person with no demonym beside the name is left to it."""
+    import kg
+    from kg.resolve import Resolver
+
+    nlp = kg.load_pipeline(relations=False)
+    doc = nlp("Cyprus and Egypt signed a new gas deal on Monday. Former Israeli security official Dan Mizrahi said "
+              "the deal changes little, and Maria Costa, who runs a shipping firm, agreed.")
+    resolver = Resolver()
+    ents, _ = resolver.entities(doc)
+    facts = {(f.head, f.tail) for f in resolver.learned_facts(doc, ents, model=_EveryPairHolds()) if f.status == "asserted"}
+    mizrahi = [t for h, t in facts if h == "Person/dan mizrahi"]
+    assert mizrahi == ["Place/israel"]
+    assert {"Place/cyprus", "Place/israel"} <= {t for h, t in facts if h == "Person/maria costa"}
