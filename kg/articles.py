@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from . import dates
 from .errors import Errors, KGError
+from .fileindex import stamp
 from .types import Article
 
 __all__ = ["Article", "read_article", "read_articles", "find_files", "find_sources"]
@@ -227,14 +229,16 @@ def find_files(paths: Iterable[str], skipped: list[tuple[str, str]] | None = Non
 
 def read_articles(paths: Iterable[str], stdin=None, failed: list[str] | None = None,
                   skipped: list[tuple[str, str]] | None = None, date: str | None = None, stdin_id: str | None = None,
-                  sources: set[str] | None = None) -> Iterator[Article]:
+                  sources: set[str] | None = None, unchanged=None) -> Iterator[Article]:
     """Yield articles lazily, one file at a time (a corpus is never held in memory).
 
     With `failed` (a list), a file that cannot be read as an article is noted there (one line that
     names it and says why) and the others are still read; without it, the first one is an error.
     `date`: the publication date of articles that say none; `stdin_id`: the source name of '-'
     (without it, stdin text is known by its content); `sources` collects the source of every file
-    found, read or not (what `kg build --prune` keeps)."""
+    found, read or not (what `kg build --prune` keeps); `unchanged(path, stamp)` names the source of a
+    file that need not be read again (kg.fileindex: `source` is the one the path gives), which is
+    then neither read nor yielded."""
     seen: dict[str, str] = {}
     for path, source in find_sources(paths, skipped, failed):
         if sources is not None and source != "-":
@@ -249,7 +253,16 @@ def read_articles(paths: Iterable[str], stdin=None, failed: list[str] | None = N
                 text = text.replace("\r\n", "\n")
                 article = Article.from_text(text, "<stdin>", source=stdin_id, date=dates.from_text(text) or date)
             else:
-                article = read_article(path, source=source, date=date)
+                now = stamp(path)
+                known = unchanged(path, source, now) if unchanged is not None else None
+                if known is not None:
+                    if sources is not None:
+                        sources.add(known)
+                    if known in seen:
+                        raise KGError(Errors.E012.format(path=str(path), other=seen[known], source=known))
+                    seen[known] = str(path)
+                    continue
+                article = dataclasses.replace(read_article(path, source=source, date=date), stamp=now)
             if sources is not None:
                 sources.add(article.source)
             if article.source in seen:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import time
@@ -10,9 +11,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .articles import Article, read_articles
+from .articles import Article, read_article, read_articles
 from .errors import Errors, KGError
 from .extract import BATCH_SIZE, Piece, extract_batch, extract_stream, worker_init
+from .fileindex import stamp
 from .files import atomic_write
 from .mapping import article_iri, document_triples, entity_iris, match_key
 from .ontology import load_ontology
@@ -118,13 +120,14 @@ def model_versions(model: str | None = None) -> list[str]:
 
 
 def build_into(store: KGStore, articles: Iterable[Article], model: str | None = None, workers: int = 1, progress=None, dask=None,
-               prune: set[str] | None = None) -> Summary:
+               prune: set[str] | None = None, known: dict | None = None, index=None) -> Summary:
     """Extract articles into an open store: one article per source, each in one transaction.
 
     A source seen before with the same text is skipped; with other text, its article is replaced
     (what only the old text said leaves the graph). With `prune` (the sources now in the folders),
     sources of earlier builds not among them are forgotten, in one transaction. The build is
-    recorded as a kg:Build that each article it read links to."""
+    recorded as a kg:Build that each article it read links to. `known`: the store's sources, if
+    already read (`article_sources`); `index` (a kg.fileindex.FileIndex) notes each file read."""
     ont = load_ontology()
     summary = Summary()
     t0 = time.perf_counter()
@@ -133,12 +136,14 @@ def build_into(store: KGStore, articles: Iterable[Article], model: str | None = 
         summary.triples += store.add_triples(ont.graph)
     activity, started = new_activity()
     store.add_triples(activity_triples(activity, "build", started))
-    known = article_sources(store)
+    known = article_sources(store) if known is None else known
 
     def fresh():
         for a in articles:
             if known.get(a.source, (None, None))[1] == a.sha:
                 summary.skipped += 1
+                if index is not None:
+                    index.note(a.path, a.stamp, a.source, a.sha)
                 continue
             yield a
 
@@ -167,6 +172,8 @@ def build_into(store: KGStore, articles: Iterable[Article], model: str | None = 
             store.add_triples(triples)
             summary.documents += 1
         known[article.source] = (article_iri(article), article.sha)
+        if index is not None:
+            index.note(article.path, article.stamp, article.source, article.sha)
         summary.triples += len(triples)
         summary.words += len(article.text.split())
         summary.entities.update(ont.top_class(e.cls) for e in ents.values())
@@ -221,35 +228,76 @@ class Readable:
     naming it) and the rest are read; what folders hold besides articles is noted in `ignored`. When not
     one can be read, the error is raised here, before any store is opened or anything written."""
 
-    def __init__(self, paths: Iterable[str], date: str | None = None, stdin_id: str | None = None):
+    def __init__(self, paths: Iterable[str], date: str | None = None, stdin_id: str | None = None, index=None):
         self.failed: list[str] = []
         self.ignored: list[tuple[str, str]] = []
         self.sources: set[str] = set()  # the source of every file found, read or not
-        articles = read_articles(paths, failed=self.failed, skipped=self.ignored, date=date, stdin_id=stdin_id, sources=self.sources)
+        self.index = index  # kg.fileindex.FileIndex: files unchanged since they were built are not read
+        self.known: dict | None = None  # the store's sources, once it is open: what the index is checked against
+        self.unread = 0
+        self.unchecked: list[tuple[Path, str, str, str]] = []  # (path, source given, source, sha) skipped before the store was open
+        self.date = date
+        articles = read_articles(paths, failed=self.failed, skipped=self.ignored, date=date, stdin_id=stdin_id, sources=self.sources,
+                                 unchanged=self._unchanged if index is not None else None)
         first = next(articles, None)
+        if first is None and self.unchecked:
+            self.articles = iter(())  # every file is as when it was built (checked against the store in build_into)
+            return
         if first is None:
             if len(self.failed) == 1:
                 raise KGError(self.failed[0])
             raise KGError(Errors.E009.format(n=len(self.failed), reasons="; ".join(self.failed[:3]) + ("; …" if len(self.failed) > 3 else "")))
         self.articles = itertools.chain([first], articles)
 
+    def _unchanged(self, path: Path, given: str, now) -> str | None:
+        claim = self.index.unchanged(path, now)
+        if claim is None:
+            return None
+        if self.known is None:  # the store is not open yet: skipped now, checked when it is
+            self.unchecked.append((path, given, *claim))
+        elif self.known.get(claim[0], (None, None))[1] != claim[1]:
+            return None  # the graph no longer holds what the file gave: read it
+        self.unread += 1
+        return claim[0]
+
+    def _recheck(self) -> Iterator[Article]:
+        """The files skipped before the store was open whose article the graph no longer holds, read now."""
+        for path, given, source, sha in self.unchecked:
+            if self.known.get(source, (None, None))[1] == sha:
+                continue
+            self.unread -= 1
+            try:
+                yield dataclasses.replace(read_article(path, source=given, date=self.date), stamp=stamp(path))
+            except KGError as e:
+                self.failed.append(str(e))
+
     def build_into(self, store: KGStore, prune: bool = False, **options) -> Summary:
         """`build_into` over these articles; the summary names the files that could not be read. With
-        `prune`, sources of earlier builds that are no longer among these paths are forgotten."""
-        summary = build_into(store, self.articles, prune=self.sources if prune else None, **options)
+        `prune`, sources of earlier builds that are no longer among these paths are forgotten. With an
+        index, files unchanged since they were built are skipped unread, and what was read is noted."""
+        self.known = article_sources(store)
+        articles = itertools.chain(self._recheck(), self.articles)
+        summary = build_into(store, articles, prune=self.sources if prune else None, known=self.known, index=self.index, **options)
         summary.failed, summary.ignored = self.failed, self.ignored
+        summary.skipped += self.unread
+        if self.index is not None:
+            self.index.save()  # after the articles are in the store
         return summary
 
 
 def build(paths: Iterable[str], out: str | os.PathLike, model: str | None = None, workers: int = 1, html: bool = True, progress=None,
-          dask=None, prune: bool = False, date: str | None = None, stdin_id: str | None = None) -> Summary:
+          dask=None, prune: bool = False, date: str | None = None, stdin_id: str | None = None, read_all: bool = False) -> Summary:
     """Build articles (files, folders or '-') into the graph in `out` and write its outputs.
 
     Every readable file is built; each one that cannot be read is named in `Summary.failed`. A source
     built before is skipped when unchanged and replaced when changed; `prune` forgets the sources of
     earlier builds that are no longer among `paths`; `date` dates the articles that say no date;
-    `stdin_id` names the source read from '-'."""
-    articles = Readable(paths, date=date, stdin_id=stdin_id)
+    `stdin_id` names the source read from '-'. A file whose time and size are as when it was last
+    built is not read again (kg.fileindex) unless `read_all`."""
+    from .fileindex import FileIndex
+
+    index = FileIndex(out, read_all=read_all)
+    articles = Readable(paths, date=date, stdin_id=stdin_id, index=index)
     with KGStore.for_writing(out) as store:
         summary = articles.build_into(store, prune=prune, model=model, workers=workers, progress=progress, dask=dask)
         summary.outputs = write_outputs(store, out, html=html)
@@ -292,7 +340,10 @@ def watch(paths: list[str], out: str | os.PathLike, interval: float = 2.0, prune
     gets each round's Summary; `rounds` stops after that many looks (for tests and benchmarks)."""
     from .extract import pipeline
 
+    from .fileindex import FileIndex
+
     seen: dict[str, tuple[int, int]] | None = None
+    index = FileIndex(out)  # each look reads only the files changed since they were built
     with KGStore.for_writing(out) as store:
         pipeline(model)("Warm-up.")  # loaded once (and its lazy parts), before the first look: a change costs its reading only
         n = 0
@@ -302,7 +353,7 @@ def watch(paths: list[str], out: str | os.PathLike, interval: float = 2.0, prune
             if now != seen:
                 seen, t0 = now, time.perf_counter()
                 try:
-                    articles = Readable(paths, date=date)
+                    articles = Readable(paths, date=date, index=index)
                 except KGError as e:  # nothing readable (yet): say so and keep looking
                     if report is not None:
                         report(e)

@@ -81,12 +81,14 @@ def cli():
 @click.option("--prune", is_flag=True, help="Forget the sources of earlier builds that are no longer in the PATHS given.")
 @click.option("--date", "date", default=None, metavar="YYYY-MM-DD", callback=_date_option, help="Publication date of the articles that say none.")
 @click.option("--id", "stdin_id", default=None, metavar="SOURCE", help="The source name of the text read from - (stdin): building it again replaces it.")
+@click.option("--read-all", is_flag=True, help="Read every file, also those whose time and size are as when they were last built.")
 @store_options
-def build(paths, out, model, workers, no_html, quiet, dask_address, prune, date, stdin_id, store_url, query_endpoint, update_endpoint):
+def build(paths, out, model, workers, no_html, quiet, dask_address, prune, date, stdin_id, read_all, store_url, query_endpoint, update_endpoint):
     """Read articles (.txt, .md, .html; folders; - for stdin) and add them to the graph in OUT.
 
     One article per source (a file's path under the folder given): a changed file replaces what it
-    said before, an unchanged one is skipped; --prune forgets what is no longer there.
+    said before, an unchanged one is skipped (a file whose time and size are as when it was built is
+    not even read: OUT/files.sqlite); --prune forgets what is no longer there.
 
     Example: kg build data/articles --out out
     """
@@ -117,7 +119,7 @@ def build(paths, out, model, workers, no_html, quiet, dask_address, prune, date,
         workers = 1
     try:
         summary = _build(b, paths, out, model, workers, no_html, progress, client, store_url, query_endpoint, update_endpoint,
-                         prune=prune, date=date, stdin_id=stdin_id)
+                         prune=prune, date=date, stdin_id=stdin_id, read_all=read_all)
     finally:
         if client is not None:
             client.close()
@@ -162,7 +164,8 @@ class ProgressLines:
             self.line()
 
 
-def _build(b, paths, out, model, workers, no_html, progress, client, store_url, query_endpoint, update_endpoint, prune, date, stdin_id):
+def _build(b, paths, out, model, workers, no_html, progress, client, store_url, query_endpoint, update_endpoint, prune, date, stdin_id,
+           read_all):
     if store_url:
         from .store import open_store
 
@@ -170,7 +173,7 @@ def _build(b, paths, out, model, workers, no_html, progress, client, store_url, 
         with open_store(url=store_url, query_endpoint=query_endpoint, update_endpoint=update_endpoint) as store:
             return articles.build_into(store, prune=prune, model=model, workers=workers, progress=progress, dask=client)
     return b.build(paths, out, model=model, workers=workers, html=not no_html, progress=progress, dask=client, prune=prune, date=date,
-                   stdin_id=stdin_id)
+                   stdin_id=stdin_id, read_all=read_all)
 
 
 @cli.command()

@@ -36,6 +36,7 @@ class Article:
     source: str = ""
     date: str | None = None  # publication date, ISO 8601 (YYYY-MM-DD), from what the source says
     headline: str | None = None  # from the page's metadata or front matter; else the first line
+    stamp: tuple[int, int] | None = field(default=None, compare=False)  # the file's (mtime ns, size) just before it was read
 
     @classmethod
     def from_text(cls, text: str, path: str = "<stdin>", source: str | None = None, date: str | None = None,

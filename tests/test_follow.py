@@ -316,3 +316,81 @@ def test_kg_watch_keeps_the_graph_in_step_with_the_folder(tmp_path):
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
     assert proc.returncode == 130
+
+
+def _reads(monkeypatch) -> list[str]:
+    """The files kg reads from now on (as read_articles, or the build re-checking a skipped file, reads them)."""
+    import kg.articles
+    import kg.builder
+
+    seen: list[str] = []
+    real = kg.articles.read_article
+
+    def counting(path, *args, **kwargs):
+        seen.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(kg.articles, "read_article", counting)
+    monkeypatch.setattr(kg.builder, "read_article", counting)
+    return seen
+
+
+def _age(*files: Path, seconds: float = 10) -> None:
+    """Files written `seconds` ago (a build trusts no file written in the two seconds before its index)."""
+    import os
+    import time
+
+    for f in files:
+        os.utime(f, ns=(time.time_ns() - int(seconds * 1e9),) * 2)
+
+
+@pytest.mark.model
+def test_files_unchanged_since_they_were_built_are_not_read_again(tmp_path, runner, monkeypatch):
+    """OUT/files.sqlite keeps each file's time and size: a build reads only files that changed; a
+    touched file is read and skipped by its text; what the graph no longer holds is read again; and
+    --read-all reads everything. The graph is the same as when every file is read."""
+    import os
+
+    news = _folder(tmp_path, "news", {"a.txt": ACME_BETA, "b.txt": OTHER, "c.txt": SAME_FACT})
+    _age(*news.iterdir())
+    out = tmp_path / "out"
+    _build(runner, news, out)
+    assert (out / "files.sqlite").exists()
+    reads = _reads(monkeypatch)
+    assert "0 built, 3 unchanged" in _build(runner, news, out)
+    assert reads == []
+    (news / "a.txt").write_text(ACME_GAMMA, encoding="utf-8")
+    os.utime(news / "b.txt", ns=(1_000_000_000,) * 2)  # another time, the same text
+    _age(news / "a.txt")
+    output = _build(runner, news, out)
+    assert "1 built, 2 unchanged" in output and "1 of them replaced" in output
+    assert sorted(reads) == ["a.txt", "b.txt"]
+    assert _ask(out, ACQUIRED.format("Gamma"))
+    reads.clear()
+    r = runner.invoke(cli, ["forget", "c.txt", "--out", str(out), "-q", "--no-html"])
+    assert r.exit_code == 0, r.output
+    assert "1 built, 2 unchanged" in _build(runner, news, out)  # the index said unchanged; the graph no longer had it
+    assert reads == ["c.txt"] and _ask(out, "?a kg:source 'c.txt'")
+    reads.clear()
+    assert "0 built, 3 unchanged" in _build(runner, news, out, "--read-all")
+    assert sorted(reads) == ["a.txt", "b.txt", "c.txt"]
+    fresh = tmp_path / "fresh"
+    _build(runner, news, fresh)
+    assert isomorphic(_graph(out), _graph(fresh))
+
+
+@pytest.mark.model
+def test_a_file_written_just_before_the_index_is_read_again(tmp_path, runner, monkeypatch):
+    """A change within a clock tick can keep a file's time and size: a file written in the two seconds
+    before the last build's index is not trusted to be unchanged."""
+    news = _folder(tmp_path, "news", {"a.txt": ACME_BETA})
+    out = tmp_path / "out"
+    _build(runner, news, out)  # a.txt was written just now
+    reads = _reads(monkeypatch)
+    _build(runner, news, out)
+    assert reads == ["a.txt"]
+    (out / "files.sqlite").write_bytes(b"not a database")  # a damaged index is no index
+    _age(news / "a.txt")
+    reads.clear()
+    assert "0 built, 1 unchanged" in _build(runner, news, out)
+    assert reads == ["a.txt"]
