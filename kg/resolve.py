@@ -26,6 +26,7 @@ _NODE_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "POLICY", "LAW", "
 _VALUE_LABELS = {"CARDINAL", "QUANTITY", "PERCENT"}
 NEAR_ONLY = {"nationality": 1}  # learned relations that must be written within this many sentences
 NOT_MEMBERSHIPS = {"Company", "EducationalInstitution", "MediaOutlet"}  # DWIE's clubs teach memberOf where worksFor is meant
+NOT_NATIONALITIES = {"City", "Region"}  # citizenship is of a country: 'Senator X from Vermont' lives there
 LEAD = 0.25  # a learned fact under its relation's threshold but at least this likely is kept as a lead: status
 # "uncertain", an Assertion with no direct triple (drawn dashed on request); so is one above its threshold
 # that no sentence, or pair of adjacent sentences, names both ends of
@@ -127,6 +128,35 @@ class _Known:
 
     def form(self, text: str) -> tuple[str, str] | None:
         return self.by_form.get(text) or self.by_form.get(normalise(text)) if len(text) > 3 else self.by_form.get(text)
+
+
+def _coordination(tok):
+    """The first item of the list a token is in (the token itself when in none); a headline's list
+    without 'and' ("Arizona, Florida, Illinois hold primaries") is parsed as appositions."""
+    while tok.dep_ in {"conj", "appos"} and tok.head.i != tok.i:
+        tok = tok.head
+    return tok
+
+
+def _same_list(x, y) -> bool:
+    """Two tokens are items of one list: of one coordination, or (a list the parser broke up) two
+    dependents of one word in the same role ('Arizona, Florida, Illinois hold' with two subjects)."""
+    x, y = _coordination(x), _coordination(y)
+    return x.i == y.i or (x.head.i == y.head.i and x.dep_ == y.dep_ and x.head.i not in (x.i, y.i))
+
+
+def listed_together(a: Cluster, b: Cluster, ctx: PairContext) -> bool:
+    """Whether the two entities meet only as items of one list ('Arizona, Florida and Illinois'):
+    every sentence that names both has them in the same list."""
+    met = False
+    for ma in a.mentions:
+        for mb in b.mentions:
+            if ma.sent.start != mb.sent.start:
+                continue
+            if not _same_list(ma.root, mb.root):
+                return False
+            met = True
+    return met
 
 
 class Resolver:
@@ -346,6 +376,10 @@ class Resolver:
                     continue
                 if r == "memberOf" and b.cls in NOT_MEMBERSHIPS:
                     continue  # people work for companies and universities; memberOf is for parties, alliances, boards
+                if r == "nationality" and b.cls in NOT_NATIONALITIES:
+                    continue
+                if r == "locatedIn" and a.cls == b.cls and listed_together(a, b, ctx):
+                    continue  # 'Arizona, Florida and Illinois hold primaries': places of one kind in a list are peers
                 if r in NEAR_ONLY and ctx.near(a, b) > NEAR_ONLY[r] and not (ctx.intro_words[a.key] & b.forms):
                     continue  # a nationality is written beside the person ('the Syrian president'), not inferred from the article's country
                 if r == "nationality" and b.key not in demonym_beside(a) and demonym_beside(a):

@@ -2,7 +2,7 @@
 
 from spacy.tokens import Span
 
-from kg.nlp.entities import _clean_boundaries, _common_words, _described, _head_types, _join_dangling, _lone_names
+from kg.nlp.entities import _clean_boundaries, _common_words, _described, _head_types, _join_dangling, _lone_names, _no_diseases
 from kg.nlp.lexicon import lexicon
 
 from helpers import make_doc
@@ -438,3 +438,16 @@ def test_entity_fixes_are_registered_and_chosen_by_config():
     assert lone_title({"fixes": [f for f in entities.FIXES if f != "no_lone_titles"]}) == ["Chairman"]
     with pytest.raises(ValueError, match="no entity fix named nope"):
         spacy.blank("en").add_pipe("kg_entities", config={"fixes": ["nope"]})
+
+
+def test_a_disease_or_an_outbreak_is_no_entity_but_a_foundation_named_after_one_is():
+    doc = make_doc(
+        [("COVID-19", 3, "nsubj", "NNP", "PROPN", "COVID-19"), ("and", 0, "cc", "CC", "CCONJ", "and"),
+         ("Ebola", 0, "conj", "NNP", "PROPN", "Ebola"), ("hit", 3, "ROOT", "VBD", "VERB", "hit"),
+         ("AIDS", 6, "compound", "NNP", "PROPN", "AIDS"), ("Healthcare", 6, "compound", "NNP", "PROPN", "Healthcare"),
+         ("Foundation", 3, "dobj", "NNP", "PROPN", "Foundation"), ("during", 3, "prep", "IN", "ADP", "during"),
+         ("Zika", 9, "compound", "NNP", "PROPN", "Zika"), ("Outbreak", 7, "pobj", "NNP", "PROPN", "Outbreak")],
+        ents=[(0, 1, "GPE"), (2, 3, "PERSON"), (4, 7, "ORG"), (8, 10, "ORG")],
+    )
+    kept = _no_diseases([Span(doc, e.start, e.end, label=e.label_) for e in doc.ents], lexicon()["diseases"])
+    assert _ents(doc, kept) == [("AIDS Healthcare Foundation", "ORG")]

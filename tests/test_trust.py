@@ -114,3 +114,32 @@ def test_a_nationality_written_beside_the_name_is_the_only_one_learned():
     mizrahi = [t for h, t in facts if h == "Person/dan mizrahi"]
     assert mizrahi == ["Place/israel"]
     assert {"Place/cyprus", "Place/israel"} <= {t for h, t in facts if h == "Person/maria costa"}
+
+
+class _EveryPlacePairHolds(_EveryPairHolds):
+    relations = ["locatedIn", "nationality"]
+
+    def predict(self, feats, short=False):
+        return {"locatedIn": 0.95, "nationality": 0.95}
+
+
+@pytest.mark.model
+def test_places_listed_together_are_not_inside_each_other_and_a_state_is_no_nationality():
+    """'Arizona, Florida and Illinois': states in one list are peers, so the relation model may not put
+    one inside another (a state met outside the list still may be); 'Senator X from Vermont' lives
+    there, a citizen of no state."""
+    import kg
+    from kg.resolve import Resolver
+
+    nlp = kg.load_pipeline(relations=False)
+    doc = nlp("Arizona, Florida, Illinois hold primaries; Ohio postpones\n\n"
+              "Arizona, Florida and Illinois held their primaries on Tuesday, while Ohio postponed its vote. "
+              "Senator Bernie Sanders from Vermont said he would stay in the race.")
+    resolver = Resolver()
+    ents, _ = resolver.entities(doc)
+    assert {ents[k].cls for k in ("Place/arizona", "Place/florida", "Place/vermont")} == {"Region"}
+    facts = {(f.head, f.relation, f.tail) for f in resolver.learned_facts(doc, ents, model=_EveryPlacePairHolds())}
+    listed = {"Place/arizona", "Place/florida", "Place/illinois"}
+    assert not {(h, t) for h, r, t in facts if r == "locatedIn" and h in listed and t in listed}
+    assert ("Place/arizona", "locatedIn", "Place/ohio") in facts  # not in the list: the model decides
+    assert ("Person/bernie sanders", "nationality", "Place/vermont") not in facts

@@ -224,6 +224,8 @@ _FIXES = {
     # a title alone ('President', 'Chairman') is no person or organisation
     "no_lone_titles": lambda fixer, doc, ents, found: [
         e for e in ents if not (len(e) == 1 and e[0].lower_ in fixer.titles and e.label_ in {"ORG", "PERSON"})],
+    # a disease or an outbreak ('COVID-19', 'the Ebola outbreak') is no entity of the ontology
+    "no_diseases": lambda fixer, doc, ents, found: _no_diseases(ents, lexicon()["diseases"]),
     "head_types": lambda fixer, doc, ents, found: _head_types(ents, fixer.heads),
     "company_contexts": lambda fixer, doc, ents, found: _company_contexts(doc, ents, fixer.company_contexts),
     "described": lambda fixer, doc, ents, found: _described(ents, fixer.known_label, fixer.kinds),
@@ -236,6 +238,12 @@ _FIXES = {
     "brand_products": lambda fixer, doc, ents, found: _brand_products(doc, ents, found["tickers"], fixer.known_label, fixer.heads),
     "headline_people": lambda fixer, doc, ents, found: _headline_people(doc, ents),
 }
+
+
+def _no_diseases(ents: list[Span], diseases: dict) -> list[Span]:
+    """The entities that are not a disease, a virus or an outbreak (by name, or by the name's last word)."""
+    names, heads = set(diseases["names"]), set(diseases["heads"])
+    return [e for e in ents if e.label_ == "POLICY" or not (e.text.lower() in names or e[-1].lower_ in heads)]
 
 
 def _tickers_aside(found: dict, ents: list[Span], tickers: list[Span]) -> list[Span]:
