@@ -27,6 +27,9 @@ _VALUE_LABELS = {"CARDINAL", "QUANTITY", "PERCENT"}
 NEAR_ONLY = {"nationality": 1}  # learned relations that must be written within this many sentences
 NOT_MEMBERSHIPS = {"Company", "EducationalInstitution", "MediaOutlet"}  # DWIE's clubs teach memberOf where worksFor is meant
 NOT_NATIONALITIES = {"City", "Region"}  # citizenship is of a country: 'Senator X from Vermont' lives there
+# a learned spouse needs one of the two introduced as such ('his wife X', 'X, the widow of Y'): a list of
+# children beside a wife ('his wife X, their sons A and B, and daughters C and D') names no more spouses
+SPOUSE_WORDS = {"wife", "wives", "husband", "spouse", "widow", "widower", "fiancée", "fiancé", "fiance", "married", "marry", "bride", "groom"}
 LEAD = 0.25  # a learned fact under its relation's threshold but at least this likely is kept as a lead: status
 # "uncertain", an Assertion with no direct triple (drawn dashed on request); so is one above its threshold
 # that no sentence, or pair of adjacent sentences, names both ends of
@@ -377,6 +380,8 @@ class Resolver:
                 if r == "memberOf" and b.cls in NOT_MEMBERSHIPS:
                     continue  # people work for companies and universities; memberOf is for parties, alliances, boards
                 if r == "nationality" and b.cls in NOT_NATIONALITIES:
+                    continue
+                if r == "spouse" and not (ctx.intro_words[a.key] | ctx.intro_words[b.key]) & SPOUSE_WORDS:
                     continue
                 if r == "locatedIn" and a.cls == b.cls and listed_together(a, b, ctx):
                     continue  # 'Arizona, Florida and Illinois hold primaries': places of one kind in a list are peers

@@ -229,3 +229,32 @@ def test_a_relative_clause_belongs_to_its_own_noun_not_to_the_list_it_sits_in():
     )
     found = {f for f in relations(doc) if f[1] == "killed"}
     assert found == {("Ruby", "killed", "Oswald")}
+
+
+def test_a_wife_named_in_a_list_of_the_family_is_the_only_spouse():
+    # "Imus is survived by his wife Deirdre, his son Wyatt, and daughters Nadine and Toni."
+    doc = make_doc(
+        [
+            ("Imus", 2, "nsubjpass", "NNP", "PROPN", "Imus"),
+            ("is", 2, "auxpass", "VBZ", "AUX", "be"),
+            ("survived", 2, "ROOT", "VBN", "VERB", "survive"),
+            ("by", 2, "agent", "IN", "ADP", "by"),
+            ("his", 5, "poss", "PRP$", "PRON", "his"),
+            ("wife", 3, "pobj", "NN", "NOUN", "wife"),
+            ("Deirdre", 5, "appos", "NNP", "PROPN", "Deirdre"),
+            (",", 6, "punct", ",", "PUNCT", ","),
+            ("his", 9, "poss", "PRP$", "PRON", "his"),
+            ("son", 6, "conj", "NN", "NOUN", "son"),
+            ("Wyatt", 6, "conj", "NNP", "PROPN", "Wyatt"),
+            (",", 6, "punct", ",", "PUNCT", ","),
+            ("and", 6, "cc", "CC", "CCONJ", "and"),
+            ("daughters", 6, "conj", "NNS", "NOUN", "daughter"),
+            ("Nadine", 6, "conj", "NNP", "PROPN", "Nadine"),
+            ("and", 14, "cc", "CC", "CCONJ", "and"),
+            ("Toni", 14, "conj", "NNP", "PROPN", "Toni"),
+            (".", 2, "punct", ".", "PUNCT", "."),
+        ],
+        ents=[(0, 1, "PERSON"), (6, 7, "PERSON"), (10, 11, "PERSON"), (14, 15, "PERSON"), (16, 17, "PERSON")],
+    )
+    spouses = {(h, t) for h, r, t in relations(doc) if r == "spouse"}
+    assert spouses == {("his", "Deirdre")}

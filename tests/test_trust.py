@@ -143,3 +143,24 @@ def test_places_listed_together_are_not_inside_each_other_and_a_state_is_no_nati
     assert not {(h, t) for h, r, t in facts if r == "locatedIn" and h in listed and t in listed}
     assert ("Place/arizona", "locatedIn", "Place/ohio") in facts  # not in the list: the model decides
     assert ("Person/bernie sanders", "nationality", "Place/vermont") not in facts
+
+
+class _EveryoneMarried(_EveryPairHolds):
+    relations = ["spouse"]
+
+    def predict(self, feats, short=False):
+        return {"spouse": 0.95}
+
+
+@pytest.mark.model
+def test_a_learned_spouse_needs_one_of_the_two_introduced_as_one():
+    import kg
+    from kg.resolve import Resolver
+
+    nlp = kg.load_pipeline(relations=False)
+    doc = nlp("Don Imus is survived by his wife Deirdre Coleman, his son Wyatt Imus, and his daughters Nadine Imus and "
+              "Toni Imus. Coleman said the family would hold a private service.")
+    resolver = Resolver()
+    ents, _ = resolver.entities(doc)
+    pairs = {frozenset((f.head, f.tail)) for f in resolver.learned_facts(doc, ents, model=_EveryoneMarried())}
+    assert pairs and all("Person/deirdre coleman" in p for p in pairs)
