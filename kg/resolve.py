@@ -710,6 +710,8 @@ class Resolver:
         label = {k: e.label for k, e in (*ents.items(), *extra.items())}
         facts = {k: f for k, f in facts.items() if _latin_share(f.sentence) >= 0.5 and _latin_share(f.literal or "") >= 0.5
                  and _latin_share(label.get(f.head, "")) == 1.0 and _latin_share(label.get(f.tail, "") if f.tail else "") == 1.0}
+        # two nodes of one name joined by a fact are one name read two ways ('Ulta' a company and a place): no fact
+        facts = {k: f for k, f in facts.items() if not (f.tail and label.get(f.tail) and label[f.tail].lower() == label.get(f.head, "").lower())}
         # a credit line says who wrote the story and nothing more ('Dana Hull in San Francisco at ...' is no livesIn)
         if credits:
             facts = {k: f for k, f in facts.items() if f.pattern == CREDIT_LINE or not any(f.start < e and s < f.end for s, e, _ in credits)}

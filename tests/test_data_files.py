@@ -112,3 +112,11 @@ def test_training_sentences_name_no_person_or_company_of_the_bundled_article():
                     assert e["text"] not in article, (path.name, row["id"], e["text"])
             for r in row["relations"]:
                 assert row["entities"][r["head_idx"]]["text"] == r["head"] and row["entities"][r["tail_idx"]]["text"] == r["tail"]
+
+
+@pytest.mark.model
+def test_a_title_of_several_words_stays_out_of_the_name(nlp):
+    """'Chief Executive Officer Jan Kowalczyk': the occupation rule starts the name after the last title
+    word, not after the first."""
+    doc = nlp("Whereas Rivian began the year strong, Chief Executive Officer Jan Kowalczyk is worried about demand.")
+    assert [e.text for e in doc.ents if e.label_ == "PERSON"] == ["Jan Kowalczyk"]

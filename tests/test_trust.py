@@ -164,3 +164,30 @@ def test_a_learned_spouse_needs_one_of_the_two_introduced_as_one():
     ents, _ = resolver.entities(doc)
     pairs = {frozenset((f.head, f.tail)) for f in resolver.learned_facts(doc, ents, model=_EveryoneMarried())}
     assert pairs and all("Person/deirdre coleman" in p for p in pairs)
+
+
+def test_two_nodes_of_one_name_get_no_fact_between_them(monkeypatch):
+    """'Ulta' read as a company in one sentence and a place in another is one name read two ways:
+    'Ulta based in Ulta' is no fact; 'Ulta based in Ohio' is."""
+    import kg.nlp.entities  # noqa: F401  (the span extensions)
+    from helpers import make_doc
+    from kg.resolve import Resolver, Status
+
+    doc = make_doc(
+        [("Ulta", 1, "nsubj", "NNP", "PROPN", "Ulta"), ("grew", 1, "ROOT", "VBD", "VERB", "grow"), ("in", 1, "prep", "IN", "ADP", "in"),
+         ("Ulta", 2, "pobj", "NNP", "PROPN", "Ulta"), ("and", 3, "cc", "CC", "CCONJ", "and"), ("Ohio", 3, "conj", "NNP", "PROPN", "Ohio"),
+         (".", 1, "punct", ".", "PUNCT", ".")],
+        ents=[(0, 1, "ORG"), (3, 4, "GPE"), (5, 6, "GPE")],
+    )
+    resolver = Resolver()
+    ents, _ = resolver.entities(doc)
+    org, places = [k for k in ents if k.startswith("Organization/")], [k for k in ents if k.startswith("Place/")]
+    assert len(org) == 1 and len(places) == 2
+
+    def learned(doc, ents, model=None):
+        return [Fact(head=org[0], relation="basedIn", tail=p, literal=None, confidence=0.9, pattern="test", sentence=doc.text,
+                     start=0, end=len(doc.text), status=Status.ASSERTED, qualifiers={}, attributed_to=None) for p in places]
+
+    monkeypatch.setattr(resolver, "learned_facts", learned)
+    _, facts = resolver.resolve(doc)
+    assert [(f.head, f.tail) for f in facts] == [(org[0], "Place/ohio")]
