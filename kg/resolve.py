@@ -133,6 +133,13 @@ class _Known:
         return self.by_form.get(text) or self.by_form.get(normalise(text)) if len(text) > 3 else self.by_form.get(text)
 
 
+def role_head(title: str) -> str:
+    """The word a job title is headed by: the last before a preposition ('head of sales' → 'head',
+    'spokeswoman for the ministry' → 'spokeswoman', 'media investment management arm' → 'arm')."""
+    words = re.split(r"\b(?:of|for|at|in|with|on|to)\b", title.lower(), maxsplit=1)[0].split()
+    return words[-1] if words else ""
+
+
 def _coordination(tok):
     """The first item of the list a token is in (the token itself when in none); a headline's list
     without 'and' ("Arizona, Florida, Illinois hold primaries") is parsed as appositions."""
@@ -171,6 +178,8 @@ class Resolver:
         lex = lexicon()
         self.titles = lex["titles"]
         self.title_words = lex["titles"] | lex["title_heads"]
+        # what ends an organisation's name or part, never a role ('arm', 'board', 'unit', 'group')
+        self.not_roles = (set(lex["company_nouns"]) | set(lex["sub_body_heads"]) | set(lex["not_role_heads"])) - set(self.title_words)
         self.title_heads = self.title_words - lex["honorifics"]
         self.honorifics = lex["honorifics"]
         self._admitted: dict[tuple, list[str]] = {}  # (relations, class, class) → the ones the ontology admits
@@ -687,6 +696,8 @@ class Resolver:
                 titles.add((fact.head, fact.literal.lower()))
                 facts[(fact.head, fact.relation, None, fact.literal, fact.start)] = fact
         # 'Secretary' from one pattern, 'Secretary of State' from another: the fuller title says it all
+        # a job title names a role: 'media investment management arm', 'online message board' name an organisation's part
+        facts = {k: f for k, f in facts.items() if f.relation != "jobTitle" or role_head(f.literal) not in self.not_roles}
         by_head: dict[str, set[str]] = {}
         for f in facts.values():
             if f.relation == "jobTitle":

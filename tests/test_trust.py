@@ -191,3 +191,25 @@ def test_two_nodes_of_one_name_get_no_fact_between_them(monkeypatch):
     monkeypatch.setattr(resolver, "learned_facts", learned)
     _, facts = resolver.resolve(doc)
     assert [(f.head, f.tail) for f in facts] == [(org[0], "Place/ohio")]
+
+
+def test_a_job_title_names_a_role_not_a_part_of_an_organisation():
+    """'Brian Wieser, senior analyst at GroupM, WPP's media investment management arm': the pattern's
+    second title names the company's arm, not his role."""
+    import kg.nlp.entities  # noqa: F401  (the span extensions)
+    from helpers import make_doc
+    from kg.resolve import Resolver, role_head
+
+    assert [role_head(t) for t in ("head of sales", "spokeswoman for the ministry", "media investment management arm")] == [
+        "head", "spokeswoman", "arm"]
+    doc = make_doc(
+        [("Brian", 1, "compound", "NNP", "PROPN", "Brian"), ("Wieser", 2, "nsubj", "NNP", "PROPN", "Wieser"),
+         ("spoke", 2, "ROOT", "VBD", "VERB", "speak"), (".", 2, "punct", ".", "PUNCT", ".")],
+        ents=[(0, 2, "PERSON")],
+    )
+    mention = {"head": 1, "relation": "jobTitle", "tail": None, "pattern": "test", "confidence": 0.9, "anchor": 1,
+               "sent_start": 0, "sent_end": len(doc.text), "status": "asserted", "qualifiers": {}, "attributed_to": None,
+               "relation_by_tail_class": None}
+    doc._.kg_relations = [dict(mention, literal="senior analyst"), dict(mention, literal="media investment management arm")]
+    _, facts = Resolver().resolve(doc)
+    assert [f.literal for f in facts if f.relation == "jobTitle"] == ["senior analyst"]
