@@ -446,8 +446,10 @@ def test_a_disease_or_an_outbreak_is_no_entity_but_a_foundation_named_after_one_
          ("Ebola", 0, "conj", "NNP", "PROPN", "Ebola"), ("hit", 3, "ROOT", "VBD", "VERB", "hit"),
          ("AIDS", 6, "compound", "NNP", "PROPN", "AIDS"), ("Healthcare", 6, "compound", "NNP", "PROPN", "Healthcare"),
          ("Foundation", 3, "dobj", "NNP", "PROPN", "Foundation"), ("during", 3, "prep", "IN", "ADP", "during"),
-         ("Zika", 9, "compound", "NNP", "PROPN", "Zika"), ("Outbreak", 7, "pobj", "NNP", "PROPN", "Outbreak")],
-        ents=[(0, 1, "GPE"), (2, 3, "PERSON"), (4, 7, "ORG"), (8, 10, "ORG")],
+         ("Zika", 9, "compound", "NNP", "PROPN", "Zika"), ("Outbreak", 7, "pobj", "NNP", "PROPN", "Outbreak"),
+         ("at", 3, "prep", "IN", "ADP", "at"), ("Infectious", 12, "compound", "NNP", "PROPN", "Infectious"),
+         ("Diseases", 10, "pobj", "NNP", "PROPN", "Diseases")],
+        ents=[(0, 1, "GPE"), (2, 3, "PERSON"), (4, 7, "ORG"), (8, 10, "LOC"), (11, 13, "ORG")],
     )
     kept = _no_diseases([Span(doc, e.start, e.end, label=e.label_) for e in doc.ents], lexicon()["diseases"])
-    assert _ents(doc, kept) == [("AIDS Healthcare Foundation", "ORG")]
+    assert _ents(doc, kept) == [("AIDS Healthcare Foundation", "ORG"), ("Infectious Diseases", "ORG")]

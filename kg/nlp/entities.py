@@ -241,9 +241,10 @@ _FIXES = {
 
 
 def _no_diseases(ents: list[Span], diseases: dict) -> list[Span]:
-    """The entities that are not a disease, a virus or an outbreak (by name, or by the name's last word)."""
+    """The entities that are not a disease, a virus or an outbreak (by name; a name that is no
+    organisation's also by its last word: 'National Institute of Allergy and Infectious Diseases' stays)."""
     names, heads = set(diseases["names"]), set(diseases["heads"])
-    return [e for e in ents if e.label_ == "POLICY" or not (e.text.lower() in names or e[-1].lower_ in heads)]
+    return [e for e in ents if e.label_ == "POLICY" or not (e.text.lower() in names or (e.label_ != "ORG" and e[-1].lower_ in heads))]
 
 
 def _tickers_aside(found: dict, ents: list[Span], tickers: list[Span]) -> list[Span]:
