@@ -453,3 +453,15 @@ def test_a_disease_or_an_outbreak_is_no_entity_but_a_foundation_named_after_one_
     )
     kept = _no_diseases([Span(doc, e.start, e.end, label=e.label_) for e in doc.ents], lexicon()["diseases"])
     assert _ents(doc, kept) == [("AIDS Healthcare Foundation", "ORG"), ("Infectious Diseases", "ORG")]
+
+
+def test_a_name_with_digits_read_as_a_person_is_an_organisation():
+    from kg.nlp.entities import entity_fixes
+
+    doc = make_doc(
+        [("8chan", 1, "nsubj", "NNP", "PROPN", "8chan"), ("hosted", 1, "ROOT", "VBD", "VERB", "host"),
+         ("Jim", 3, "compound", "NNP", "PROPN", "Jim"), ("Watkins", 1, "dobj", "NNP", "PROPN", "Watkins")],
+        ents=[(0, 1, "PERSON"), (2, 4, "PERSON")],
+    )
+    fixed = entity_fixes.get("digits_not_people")(None, doc, list(doc.ents), {})
+    assert _ents(doc, fixed) == [("8chan", "ORG"), ("Jim Watkins", "PERSON")]

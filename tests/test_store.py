@@ -33,6 +33,7 @@ def test_an_on_disk_store_flushes_every_so_many_quads(tmp_path, monkeypatch):
         assert counting.flushes == 2  # after 120 and after 240 quads; 60 are still in memory
         assert len(counting.inner) == 300
         s.ox = counting.inner
+        del counting  # the store's last other reference: closing it closes its files
     with KGStore.for_reading(tmp_path) as s:
         assert len(s.ox) == 300
 

@@ -224,6 +224,9 @@ _FIXES = {
     # a title alone ('President', 'Chairman') is no person or organisation
     "no_lone_titles": lambda fixer, doc, ents, found: [
         e for e in ents if not (len(e) == 1 and e[0].lower_ in fixer.titles and e.label_ in {"ORG", "PERSON"})],
+    # a person's name has no digits: '8chan', '3M', '23andMe' read as people are organisations
+    "digits_not_people": lambda fixer, doc, ents, found: [
+        _relabel(e, "ORG", "digits-not-people") if e.label_ == "PERSON" and any(c.isdigit() for c in e.text) else e for e in ents],
     # a disease or an outbreak ('COVID-19', 'the Ebola outbreak') is no entity of the ontology
     "no_diseases": lambda fixer, doc, ents, found: _no_diseases(ents, lexicon()["diseases"]),
     "head_types": lambda fixer, doc, ents, found: _head_types(ents, fixer.heads),
