@@ -240,6 +240,15 @@ def read_articles(paths: Iterable[str], stdin=None, failed: list[str] | None = N
     file that need not be read again (kg.fileindex: `source` is the one the path gives), which is
     then neither read nor yielded."""
     seen: dict[str, str] = {}
+
+    def claim(source: str, path: str) -> None:
+        """One file per source: a second file giving the same source is an error (E012)."""
+        if sources is not None:
+            sources.add(source)
+        if source in seen:
+            raise KGError(Errors.E012.format(path=path, other=seen[source], source=source))
+        seen[source] = path
+
     for path, source in find_sources(paths, skipped, failed):
         if sources is not None and source != "-":
             sources.add(source)
@@ -256,18 +265,10 @@ def read_articles(paths: Iterable[str], stdin=None, failed: list[str] | None = N
                 now = stamp(path)
                 known = unchanged(path, source, now) if unchanged is not None else None
                 if known is not None:
-                    if sources is not None:
-                        sources.add(known)
-                    if known in seen:
-                        raise KGError(Errors.E012.format(path=str(path), other=seen[known], source=known))
-                    seen[known] = str(path)
+                    claim(known, str(path))
                     continue
                 article = dataclasses.replace(read_article(path, source=source, date=date), stamp=now)
-            if sources is not None:
-                sources.add(article.source)
-            if article.source in seen:
-                raise KGError(Errors.E012.format(path=article.path, other=seen[article.source], source=article.source))
-            seen[article.source] = article.path
+            claim(article.source, article.path)
             yield article
         except KGError as e:
             if failed is None:

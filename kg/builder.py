@@ -255,19 +255,24 @@ class Readable:
             return None
         if self.known is None:  # the store is not open yet: skipped now, checked when it is
             self.unchecked.append((path, given, *claim))
-        elif self.known.get(claim[0], (None, None))[1] != claim[1]:
+        elif not self._holds(*claim):
             return None  # the graph no longer holds what the file gave: read it
         self.unread += 1
         return claim[0]
 
+    def _holds(self, source: str, sha: str) -> bool:
+        """Whether the graph holds the article of `source` as built from the text hashed `sha`."""
+        return self.known.get(source, (None, None))[1] == sha
+
     def _recheck(self) -> Iterator[Article]:
         """The files skipped before the store was open whose article the graph no longer holds, read now."""
         for path, given, source, sha in self.unchecked:
-            if self.known.get(source, (None, None))[1] == sha:
+            if self._holds(source, sha):
                 continue
             self.unread -= 1
             try:
-                yield dataclasses.replace(read_article(path, source=given, date=self.date), stamp=stamp(path))
+                now = stamp(path)  # before reading, as read_articles takes it: a change meanwhile is seen next time
+                yield dataclasses.replace(read_article(path, source=given, date=self.date), stamp=now)
             except KGError as e:
                 self.failed.append(str(e))
 
@@ -320,14 +325,7 @@ def _stamp(paths: Iterable[str]) -> dict[str, tuple[int, int]]:
     """Each article file under `paths` with its modification time and size: what changes when a file does."""
     from .articles import find_files
 
-    out = {}
-    for f in find_files(paths, failed=[]):
-        try:
-            st = f.stat()
-        except OSError:
-            continue
-        out[str(f)] = (st.st_mtime_ns, st.st_size)
-    return out
+    return {str(f): now for f in find_files(paths, failed=[]) if (now := stamp(f)) is not None}
 
 
 def watch(paths: list[str], out: str | os.PathLike, interval: float = 2.0, prune: bool = False, html: bool = True, date: str | None = None,

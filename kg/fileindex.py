@@ -35,8 +35,9 @@ def stamp(path: Path) -> tuple[int, int] | None:
 
 
 class FileIndex:
-    """The files an output folder's graph was built from: `unchanged(path, known)` says whether a file
-    can be skipped unread; `note(...)` records what a build read; `save()` writes it (after the store)."""
+    """The files an output folder's graph was built from: `unchanged(path, stamp)` gives what a file
+    unchanged since it was read gave then; `note(...)` records what a build read; `save()` writes it
+    (after the store)."""
 
     def __init__(self, out: str | os.PathLike, read_all: bool = False):
         """The index of the output folder `out`; `read_all`: trust none of it (every file is read, and noted)."""

@@ -155,7 +155,7 @@ def _same_list(x, y) -> bool:
     return x.i == y.i or (x.head.i == y.head.i and x.dep_ == y.dep_ and x.head.i not in (x.i, y.i))
 
 
-def listed_together(a: Cluster, b: Cluster, ctx: PairContext) -> bool:
+def listed_together(a: Cluster, b: Cluster) -> bool:
     """Whether the two entities meet only as items of one list ('Arizona, Florida and Illinois'):
     every sentence that names both has them in the same list."""
     met = False
@@ -392,7 +392,7 @@ class Resolver:
                     continue
                 if r == "spouse" and not (ctx.intro_words[a.key] | ctx.intro_words[b.key]) & SPOUSE_WORDS:
                     continue
-                if r == "locatedIn" and a.cls == b.cls and listed_together(a, b, ctx):
+                if r == "locatedIn" and a.cls == b.cls and listed_together(a, b):
                     continue  # 'Arizona, Florida and Illinois hold primaries': places of one kind in a list are peers
                 if r in NEAR_ONLY and ctx.near(a, b) > NEAR_ONLY[r] and not (ctx.intro_words[a.key] & b.forms):
                     continue  # a nationality is written beside the person ('the Syrian president'), not inferred from the article's country
@@ -695,9 +695,9 @@ class Resolver:
             if (fact.head, fact.literal.lower()) not in titles:
                 titles.add((fact.head, fact.literal.lower()))
                 facts[(fact.head, fact.relation, None, fact.literal, fact.start)] = fact
-        # 'Secretary' from one pattern, 'Secretary of State' from another: the fuller title says it all
         # a job title names a role: 'media investment management arm', 'online message board' name an organisation's part
         facts = {k: f for k, f in facts.items() if f.relation != "jobTitle" or role_head(f.literal) not in self.not_roles}
+        # 'Secretary' from one pattern, 'Secretary of State' from another: the fuller title says it all
         by_head: dict[str, set[str]] = {}
         for f in facts.values():
             if f.relation == "jobTitle":

@@ -71,6 +71,8 @@ SOURCES_QUERY = "SELECT ?a ?source ?sha WHERE { ?a a kg:NewsArticle ; kg:source 
 def article_sources(store: Store) -> dict[str, tuple[URIRef, str]]:
     """Each source in a store's graph → (its article's IRI, the content hash it was built from)."""
     return {str(src): (iri, str(sha)) for iri, src, sha in store.rows(SOURCES_QUERY)}
+
+
 STORE_DIR = names.STORE_DIR
 _XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 LOCK_FILE = ".kg.lock"
